@@ -1,0 +1,35 @@
+/**
+ * The mocha plugin (`--require ./internal/integration/mocha.ts`).
+ * Global setup/teardown run once in mocha's main process: they own the run
+ * (server, lock, templates). The root hooks run in every process that runs
+ * tests, including parallel workers: they drop or keep each test's spaces.
+ */
+import { finishRun, startRun, type Run } from './run.js';
+import { closeSession } from './session.js';
+import { releaseSpaces } from './tests.js';
+
+let run: Run | undefined;
+
+/** Starts the run before any test file loads. */
+export async function mochaGlobalSetup(): Promise<void> {
+  run = await startRun();
+}
+
+/** Ends the run after every test and worker is done. */
+export async function mochaGlobalTeardown(): Promise<void> {
+  if (!run) return;
+  const summary = await finishRun(run);
+  run = undefined;
+  if (summary) process.stderr.write(`\n${summary}\n`);
+}
+
+/** Root hooks: every test's spaces are released right after it. */
+export const mochaHooks = {
+  async afterEach(this: Mocha.Context) {
+    await releaseSpaces(this.currentTest);
+  },
+  async afterAll() {
+    // Let this process exit: mocha does not force it, and open pools would hold it.
+    await closeSession();
+  },
+};

@@ -1,0 +1,22 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { PgspaceError } from './errors.js';
+
+/**
+ * Polls `check` until it returns a value other than undefined, or fails with
+ * a message saying what did not happen in time. This is how the helper waits
+ * for anything (a server to accept connections, a process to exit): never a
+ * fixed sleep, always a condition with a deadline.
+ */
+export async function pollUntil<T>(
+  what: string,
+  check: () => T | undefined | Promise<T | undefined>,
+  { timeoutMs, intervalMs = 10 }: { timeoutMs: number; intervalMs?: number },
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() >= deadline) throw new PgspaceError(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await delay(intervalMs);
+  }
+}

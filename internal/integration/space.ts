@@ -1,0 +1,64 @@
+import pg from 'pg';
+import { renderConfig, type ConfigTemplate } from './config-templates.js';
+import { serverUrl, type ServerSettings } from './server.js';
+import type { SpaceIdentity } from './spaces.js';
+
+/** A fresh, isolated Postgres role + database for one test. */
+export interface Space {
+  /** The space's name; its role and its database are both called this. */
+  readonly name: string;
+  readonly role: string;
+  readonly database: string;
+  readonly password: string;
+  /** Server host (or unix socket directory) and port. */
+  readonly host: string;
+  readonly port: number;
+  /** `postgresql://` URL that logs in as the space's role. */
+  readonly url: string;
+  /** A pool connected as the space's role (not as a superuser). Closed by the helper. */
+  readonly pool: pg.Pool;
+  /** Every `config.d/<name>.env` rendered for this space and parsed: `config.<name>.<VAR>`. */
+  readonly config: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** A copy-paste shell command that opens psql in this space. */
+  readonly psql: string;
+}
+
+/** The helper's mutable view of a Space: keeping a space renames it. */
+export type LiveSpace = { -readonly [K in keyof Space]: Space[K] };
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Names, URL, psql line and rendered config for a space called `name`. */
+export function spaceFacts(server: ServerSettings, id: SpaceIdentity, templates: ConfigTemplate[]): Omit<LiveSpace, 'pool'> {
+  const login: ServerSettings = { host: server.host, port: server.port, user: id.name, password: id.password, database: id.name };
+  const url = serverUrl(login);
+  return {
+    name: id.name,
+    role: id.name,
+    database: id.name,
+    password: id.password,
+    host: server.host,
+    port: server.port,
+    url,
+    psql: `psql ${shellQuote(url)}`,
+    config: renderConfig(templates, { database: id.name, user: id.name, password: id.password, host: server.host, port: String(server.port), url }),
+  };
+}
+
+/** A Space with a pool logged in as its role. */
+export function openSpace(server: ServerSettings, id: SpaceIdentity, templates: ConfigTemplate[]): LiveSpace {
+  const pool = new pg.Pool({
+    host: server.host,
+    port: server.port,
+    user: id.name,
+    password: id.password,
+    database: id.name,
+    max: 5,
+    connectionTimeoutMillis: 5_000,
+  });
+  // Dropping or keeping a space disconnects its idle clients; that is expected.
+  pool.on('error', () => undefined);
+  return { ...spaceFacts(server, id, templates), pool };
+}

@@ -1,0 +1,102 @@
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+import { PgspaceError, messageOf } from './errors.js';
+import { LOCK_CLASS, TEMPLATE_LOCK } from './locks.js';
+import type { Migrator } from './migrator.js';
+import { OWNER_ROLE, TEMPLATE_PREFIX } from './names.js';
+import { clientConfig, type ServerSettings } from './server.js';
+
+const q = pg.escapeIdentifier;
+
+/** Bump when the way templates are built changes, so old ones are not reused. */
+const TEMPLATE_FORMAT = 1;
+
+/**
+ * The template's name: a hash of the migrations, the config templates and
+ * the server version, so any change to them builds a new template.
+ */
+export async function templateName(admin: pg.ClientBase, migrator: Migrator, configHash: string): Promise<string> {
+  const { rows } = await admin.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`);
+  const digest = createHash('sha256')
+    .update(`${TEMPLATE_FORMAT}\0${await migrator.hash()}\0${configHash}\0${rows[0]!.v}`)
+    .digest('hex');
+  return TEMPLATE_PREFIX + digest.slice(0, 16);
+}
+
+async function isBuilt(admin: pg.ClientBase, name: string): Promise<boolean> {
+  const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1 AND datistemplate', [name]);
+  return rowCount === 1;
+}
+
+/**
+ * Makes sure the migrated template `name` exists, building it if needed.
+ * Concurrent runs and workers serialise on an advisory lock, so it is built
+ * once. It is built under a scratch name and renamed when complete, so a
+ * failing migration leaves nothing half-built behind.
+ *
+ * Objects in the template belong to the NOLOGIN role `pgspace_owner`; the
+ * template database itself stays owned by the admin (REASSIGN OWNED in a
+ * space must never reach it). Spaces' roles are members of the owner role.
+ */
+export async function ensureTemplate(server: ServerSettings, name: string, migrator: Migrator): Promise<void> {
+  const admin = new pg.Client(clientConfig(server));
+  await admin.connect();
+  try {
+    if (await isBuilt(admin, name)) return;
+    await admin.query(`SET lock_timeout = '120s'`); // another process is building it: wait, but not forever
+    await admin.query('SELECT pg_advisory_lock($1, $2)', [LOCK_CLASS, TEMPLATE_LOCK]).catch((err: unknown) => {
+      throw new PgspaceError(`waited too long for another run to build the template ${name}: ${messageOf(err)}`);
+    });
+    if (await isBuilt(admin, name)) return;
+    await ensureOwnerRole(admin);
+    await build(admin, server, name, migrator);
+  } finally {
+    await admin.end().catch(() => undefined); // ending the session releases the advisory lock
+  }
+}
+
+/** Creates the shared NOLOGIN owner role once. Call with the template lock held. */
+export async function ensureOwnerRole(admin: pg.ClientBase): Promise<void> {
+  const { rowCount } = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [OWNER_ROLE]);
+  if (rowCount === 0) await admin.query(`CREATE ROLE ${q(OWNER_ROLE)} NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE`);
+}
+
+async function build(admin: pg.ClientBase, server: ServerSettings, name: string, migrator: Migrator): Promise<void> {
+  const scratch = `${name}_build`;
+  await admin.query(`DROP DATABASE IF EXISTS ${q(scratch)} WITH (FORCE)`); // left by a build that was killed
+  await admin.query(`CREATE DATABASE ${q(scratch)} TEMPLATE template0`);
+  try {
+    const db = new pg.Client(clientConfig(server, scratch));
+    await db.connect();
+    try {
+      // Migrations run as the owner role, the way a service runs them as its own role.
+      await db.query(`GRANT CREATE ON DATABASE ${q(scratch)} TO ${q(OWNER_ROLE)}`);
+      await db.query(`GRANT ALL ON SCHEMA public TO ${q(OWNER_ROLE)}`);
+      await db.query(`SET ROLE ${q(OWNER_ROLE)}`);
+      await migrator.migrate(db);
+    } finally {
+      await db.end().catch(() => undefined);
+    }
+    await admin.query(`ALTER DATABASE ${q(scratch)} RENAME TO ${q(name)}`);
+    await admin.query(`ALTER DATABASE ${q(name)} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false`);
+  } catch (err) {
+    await admin.query(`DROP DATABASE IF EXISTS ${q(scratch)} WITH (FORCE)`).catch(() => undefined);
+    if (err instanceof PgspaceError) throw err;
+    throw new PgspaceError(`building the template ${name} failed: ${messageOf(err)}`, { cause: err });
+  }
+}
+
+/** Template databases other than `keep`: left by older migrations. */
+export async function staleTemplates(admin: pg.ClientBase, keep: string[]): Promise<string[]> {
+  const { rows } = await admin.query<{ datname: string }>(
+    `SELECT datname FROM pg_database WHERE datname LIKE $1 AND NOT (datname = ANY($2))`,
+    [`${TEMPLATE_PREFIX.replace('_', '\\_')}%`, keep],
+  );
+  return rows.map((r) => r.datname);
+}
+
+/** Drops a template database (it must stop being a template first). */
+export async function dropTemplate(admin: pg.ClientBase, name: string): Promise<void> {
+  await admin.query(`ALTER DATABASE ${q(name)} WITH IS_TEMPLATE false`);
+  await admin.query(`DROP DATABASE IF EXISTS ${q(name)} WITH (FORCE)`);
+}

@@ -1,0 +1,82 @@
+/** Binds spaces to mocha tests: given out by newSpace(), dropped or kept after the test. */
+import { PgspaceError } from './errors.js';
+import type { Migrator } from './migrator.js';
+import { defaultMigrator } from './project.js';
+import { session, type HeldSpace } from './session.js';
+import type { Space } from './space.js';
+
+const held = new Map<Mocha.Runnable, HeldSpace[]>();
+
+/** Options for newSpace. */
+export interface NewSpaceOptions {
+  /** The schema to start from; defaults to the project's (see project.ts). */
+  migrator?: Migrator;
+}
+
+function owningTest(ctx: Mocha.Context): Mocha.Runnable {
+  const runnable = ctx.test as (Mocha.Runnable & { type?: 'test' | 'hook' }) | undefined;
+  if (runnable?.type === 'test') return runnable;
+  if (runnable && ctx.currentTest && runnable.title.startsWith('"before each"')) return ctx.currentTest;
+  throw new PgspaceError(
+    'newSpace(this) must be called inside a test or a beforeEach hook (with `function () {}`, not an arrow, so `this` is mocha\'s context); ' +
+      'a space per test is the point.',
+  );
+}
+
+/**
+ * Gives the calling test a fresh space: a new role and database, migrated,
+ * with a pool logged in as that role and config.d rendered for it. After the
+ * test it is dropped, or, if the test failed, kept and shown in the failure.
+ *
+ *     it('saves a training', async function () {
+ *       const space = await newSpace(this);
+ *       await space.pool.query('...');
+ *     });
+ */
+export async function newSpace(ctx: Mocha.Context, options: NewSpaceOptions = {}): Promise<Space> {
+  const test = owningTest(ctx);
+  const spaces = held.get(test) ?? [];
+  held.set(test, spaces);
+  const h = await session().create(options.migrator ?? defaultMigrator, test.fullTitle());
+  spaces.push(h);
+  return h.space;
+}
+
+function passed(test: Mocha.Runnable): boolean {
+  return test.state === 'passed' || test.isPending();
+}
+
+/**
+ * Releases the spaces `test` holds: drops them if it passed (or was skipped),
+ * otherwise keeps them and adds their names and psql lines to the failure.
+ */
+export async function releaseSpaces(test: Mocha.Runnable | undefined): Promise<void> {
+  const spaces = test && held.get(test);
+  if (!test || !spaces) return;
+  held.delete(test);
+  const s = session();
+  if (passed(test)) {
+    await Promise.all(spaces.map((h) => s.drop(h)));
+    return;
+  }
+  await Promise.all(spaces.map((h) => s.keep(h, test.fullTitle())));
+  const note = spaces.map((h) => `space kept for debugging: ${h.space.name}\n  ${h.space.psql}`).join('\n');
+  appendToFailure(test, note);
+}
+
+function appendToFailure(test: Mocha.Runnable, note: string): void {
+  const err = (test as Mocha.Runnable & { err?: Error }).err;
+  if (!err) {
+    process.stderr.write(`\n${test.fullTitle()}: ${note}\n`);
+    return;
+  }
+  const before = err.message;
+  err.message = `${before}\n\n${note}\n`;
+  // Reporters print the message, then the stack minus the message it starts with.
+  if (err.stack?.includes(before)) err.stack = err.stack.replace(before, err.message);
+}
+
+/** Spaces still held when a worker or the run ends (tests that never reached afterEach). */
+export function heldSpaces(): HeldSpace[] {
+  return [...held.values()].flat();
+}

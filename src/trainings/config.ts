@@ -1,0 +1,28 @@
+/** The trainings service's settings, read from env-style variables (see config.d/trainings.env). */
+import { envReader } from '../shared/env.js';
+import type { DatabaseConfig } from '../shared/postgres.js';
+
+/** Everything the trainings service needs to run. */
+export interface TrainingsConfig {
+  http: { host: string; port: number };
+  db: DatabaseConfig;
+  usersServiceUrl: string;
+}
+
+/** Reads TRAININGS_* variables; throws a ConfigError listing every problem. */
+export function loadTrainingsConfig(env: Readonly<Record<string, string | undefined>>): TrainingsConfig {
+  const read = envReader(env);
+  const config: TrainingsConfig = {
+    http: { host: read.string('TRAININGS_HTTP_HOST', '0.0.0.0'), port: read.int('TRAININGS_HTTP_PORT', 8080) },
+    db: {
+      host: read.string('TRAININGS_DB_HOST'),
+      port: read.int('TRAININGS_DB_PORT', 5432),
+      database: read.string('TRAININGS_DB_NAME'),
+      user: read.string('TRAININGS_DB_USER'),
+      password: read.string('TRAININGS_DB_PASSWORD', ''),
+    },
+    usersServiceUrl: read.string('TRAININGS_USERS_URL'),
+  };
+  read.done();
+  return config;
+}

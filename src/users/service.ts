@@ -1,0 +1,19 @@
+/** The composition root of the users service. */
+import Fastify, { type FastifyInstance } from 'fastify';
+import { createPool } from '../shared/postgres.js';
+import type { UsersConfig } from './config.js';
+import { postgresUsersRepository } from './adapters/postgres-users.js';
+import { usersHttp } from './ports/http.js';
+
+/** Builds the users service; closing it closes its pool. */
+export function buildUsersService(config: UsersConfig, { logger = false } = {}): FastifyInstance {
+  const pool = createPool(config.db);
+  const server = Fastify({ logger });
+  server.get('/health', async () => {
+    await pool.query('SELECT 1');
+    return { status: 'ok' };
+  });
+  usersHttp(server, postgresUsersRepository(pool));
+  server.addHook('onClose', () => pool.end());
+  return server;
+}
