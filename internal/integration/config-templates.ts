@@ -45,11 +45,12 @@ export async function loadConfigTemplates(dir: string): Promise<ConfigTemplate[]
   const templates = await Promise.all(
     names.map(async (n) => ({ name: n.slice(0, -'.env'.length), file: path.join(dir, n), text: await fs.readFile(path.join(dir, n), 'utf8') })),
   );
-  templates.forEach(check);
+  templates.forEach(checkTemplate);
   return templates;
 }
 
-function check(t: ConfigTemplate): void {
+/** Throws a PgspaceError naming file and line for an unknown or unbalanced placeholder. */
+export function checkTemplate(t: ConfigTemplate): void {
   t.text.split('\n').forEach((line, i) => {
     const where = `${path.relative(process.cwd(), t.file)}:${i + 1}`;
     for (const [, key] of line.matchAll(PLACEHOLDER)) {

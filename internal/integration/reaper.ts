@@ -15,13 +15,18 @@ export interface FoundSpace {
 
 const LIKE_PREFIX = `${SPACE_PREFIX.replace('_', '\\_')}%`;
 
-/** True when some session holds run `run`'s lock, i.e. that test run is still going. */
-export async function isRunAlive(admin: pg.ClientBase, run: number): Promise<boolean> {
+/** True when some session holds run `run`'s lock (any run's, without `run`): that test run is still going. */
+export async function isRunAlive(admin: pg.ClientBase, run?: number): Promise<boolean> {
   const { rowCount } = await admin.query(
-    `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = $2 AND objsubid = 2 AND granted`,
-    [LOCK_CLASS, run],
+    `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND ($2::oid IS NULL OR objid = $2) AND objid <> 0 AND objsubid = 2 AND granted`,
+    [LOCK_CLASS, run ?? null],
   );
   return rowCount! > 0;
+}
+
+/** True when any test run is using the server. */
+export function anyRunAlive(admin: pg.ClientBase): Promise<boolean> {
+  return isRunAlive(admin);
 }
 
 /** Every space database on the server, with its tag and whether its run is alive. */

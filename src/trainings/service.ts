@@ -1,5 +1,6 @@
 /** The composition root: wires config, adapters and the app into a fastify server. */
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import { newHttpServer } from '../shared/http-server.js';
 import { createPool } from '../shared/postgres.js';
 import type { TrainingsConfig } from './config.js';
 import type { Clock, UsersService } from './app/ports.js';
@@ -26,7 +27,7 @@ export function buildTrainingsService(config: TrainingsConfig, overrides: Traini
     users: overrides.users ?? usersHttpClient(config.usersServiceUrl),
     clock: overrides.clock ?? { now: () => new Date() },
   });
-  const server = Fastify({ logger: overrides.logger ?? false });
+  const server = newHttpServer(overrides.logger ?? false);
   server.get('/health', async () => {
     await pool.query('SELECT 1');
     return { status: 'ok' };

@@ -1,5 +1,6 @@
 /** The composition root of the users service. */
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import { newHttpServer } from '../shared/http-server.js';
 import { createPool } from '../shared/postgres.js';
 import type { UsersConfig } from './config.js';
 import { postgresUsersRepository } from './adapters/postgres-users.js';
@@ -8,7 +9,7 @@ import { usersHttp } from './ports/http.js';
 /** Builds the users service; closing it closes its pool. */
 export function buildUsersService(config: UsersConfig, { logger = false } = {}): FastifyInstance {
   const pool = createPool(config.db);
-  const server = Fastify({ logger });
+  const server = newHttpServer(logger);
   server.get('/health', async () => {
     await pool.query('SELECT 1');
     return { status: 'ok' };

@@ -1,0 +1,75 @@
+/**
+ * `npm run spaces`: list the spaces on the configured server, or on every
+ * embedded cluster still up on this machine, with their tests.
+ * `npm run spaces:clean`: drop every space no live run holds (kept ones too),
+ * and stop embedded clusters no live run owns.
+ */
+import dotenv from 'dotenv';
+import pg from 'pg';
+import { listClusters, removeCluster } from './embedded.js';
+import { messageOf } from './errors.js';
+import { OWNER_ROLE } from './names.js';
+import { anyRunAlive, listSpaces, reapSpaces } from './reaper.js';
+import { configuredServer, connectAdmin, type ServerSettings } from './server.js';
+import { dropTemplate, staleTemplates } from './template.js';
+
+function age(iso: string): string {
+  const s = Math.round((Date.now() - Date.parse(iso)) / 1000);
+  return s < 120 ? `${s}s` : s < 7200 ? `${Math.round(s / 60)}m` : `${Math.round(s / 3600)}h`;
+}
+
+async function list(admin: pg.Client, where: string): Promise<void> {
+  const spaces = await listSpaces(admin);
+  console.log(`${where}: ${spaces.length} space(s)`);
+  for (const s of spaces) {
+    const state = s.tag.kept ? 'kept' : s.runAlive ? 'live' : 'abandoned';
+    console.log(`  ${s.name}  ${state}  run ${s.tag.run}  ${age(s.tag.createdAt)} old  ${s.tag.test ?? '(not yet given to a test)'}`);
+  }
+}
+
+async function clean(admin: pg.Client, where: string): Promise<void> {
+  const dropped = await reapSpaces(admin, { includeKept: true });
+  // Templates are a cache shared by runs: only drop them when no run is using the server.
+  const templates = (await anyRunAlive(admin)) ? [] : await staleTemplates(admin, []);
+  for (const t of templates) await dropTemplate(admin, t);
+  if (templates.length > 0) await admin.query(`DROP ROLE IF EXISTS ${pg.escapeIdentifier(OWNER_ROLE)}`);
+  console.log(`${where}: dropped ${dropped.length} space database(s)/role(s) and ${templates.length} template(s)`);
+}
+
+async function withAdmin(server: ServerSettings, fn: (admin: pg.Client) => Promise<void>): Promise<void> {
+  const admin = await connectAdmin(server);
+  try {
+    await fn(admin);
+  } finally {
+    await admin.end();
+  }
+}
+
+async function main(command: string | undefined): Promise<void> {
+  if (command !== 'list' && command !== 'clean') throw new Error('usage: cli.ts list|clean');
+  dotenv.config({ quiet: true });
+  const configured = configuredServer();
+  if (configured) {
+    const where = `${configured.host}:${configured.port}`;
+    await withAdmin(configured, (admin) => (command === 'list' ? list(admin, where) : clean(admin, where)));
+    return;
+  }
+  const clusters = await listClusters();
+  if (clusters.length === 0) console.log('no embedded Postgres clusters on this machine (and no PGSPACE_ADMIN_URL configured)');
+  for (const { dir, record, ownerAlive } of clusters) {
+    const where = `embedded cluster ${dir} (${ownerAlive ? 'its test run is still going' : 'left by a finished or killed run'})`;
+    if (command === 'clean' && !ownerAlive) {
+      await removeCluster(dir, record);
+      console.log(`${where}: stopped and deleted`);
+      continue;
+    }
+    if (!record) continue;
+    const server = { host: record.socketDir, port: record.port, user: 'postgres', password: '', database: 'postgres' };
+    await withAdmin(server, (admin) => (command === 'list' ? list(admin, where) : clean(admin, where)));
+  }
+}
+
+main(process.argv[2]).catch((err: unknown) => {
+  console.error(`pgspace: ${messageOf(err)}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,38 @@
+import { expect } from 'chai';
+import type { FastifyInstance } from 'fastify';
+import { migrators, newSpace } from '../../internal/integration/index.js';
+import { loadUsersConfig } from '../../src/users/config.js';
+import { buildUsersService } from '../../src/users/service.js';
+
+describe('users API', function () {
+  let api: FastifyInstance;
+
+  beforeEach(async function () {
+    const space = await newSpace(this, { migrator: migrators.users });
+    api = buildUsersService(loadUsersConfig(space.config.users!));
+  });
+
+  afterEach(async function () {
+    await api.close();
+  });
+
+  const change = (id: string, by: unknown) => api.inject({ method: 'POST', url: `/users/${id}/balance`, payload: { change: by } });
+
+  it('tops up and spends a balance', async function () {
+    expect((await change('ann', 2)).json()).to.deep.equal({ id: 'ann', balance: 2 });
+    expect((await change('ann', -1)).json()).to.deep.equal({ id: 'ann', balance: 1 });
+    expect((await api.inject({ method: 'GET', url: '/users/ann' })).json()).to.deep.equal({ id: 'ann', balance: 1 });
+  });
+
+  it('refuses to go below zero with 409 insufficient-balance', async function () {
+    const res = await change('bob', -1);
+    expect(res.statusCode).to.equal(409);
+    expect(res.json().error.code).to.equal('insufficient-balance');
+  });
+
+  it('refuses a change that is not an integer with 400', async function () {
+    const res = await change('ann', 1.5);
+    expect(res.statusCode).to.equal(400);
+    expect(res.json().error.code).to.equal('invalid-request');
+  });
+});

@@ -1,0 +1,41 @@
+import { expect } from 'chai';
+import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfigTemplates } from '../../internal/integration/config-templates.js';
+import { PgspaceError } from '../../internal/integration/errors.js';
+import { nodePgMigrate } from '../../internal/integration/migrator.js';
+import { ensureTemplate, templateName } from '../../internal/integration/template.js';
+import { runServer, withAdmin } from '../support/admin.js';
+
+describe('bad input gets a clear error', function () {
+  let dir: string;
+  beforeEach(async function () {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'pgspace-test-'));
+  });
+  afterEach(async function () {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('a config template with an unknown placeholder names the file and line', async function () {
+    await writeFile(path.join(dir, 'svc.env'), 'DB_NAME={{database}}\nDB_USER={{usr}}\n');
+    const error = await loadConfigTemplates(dir).catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(PgspaceError);
+    expect((error as Error).message).to.match(/unknown placeholder \{\{usr\}\} at .*svc\.env:2/);
+  });
+
+  it('a failing migration names its file and leaves no template behind', async function () {
+    const migrations = path.join(dir, 'migrations');
+    await mkdir(migrations);
+    await writeFile(path.join(migrations, '001_ok.ts'), `export const up = (pgm: any) => { pgm.createTable('t', { id: 'id' }); };\n`);
+    await writeFile(path.join(migrations, '002_broken.ts'), `export const up = (pgm: any) => { pgm.sql('CREATE TABLEE nope ()'); };\n`);
+    const migrator = nodePgMigrate(migrations);
+    const name = await withAdmin((admin) => templateName(admin, migrator, 'test'));
+
+    const error = await ensureTemplate(runServer(), name, migrator).catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(PgspaceError);
+    expect((error as Error).message).to.match(/migration .*002_broken\.ts failed: syntax error at or near "TABLEE"/);
+    const left = await withAdmin((admin) => admin.query('SELECT datname FROM pg_database WHERE datname LIKE $1', [`${name}%`]));
+    expect(left.rows).to.deep.equal([]);
+  });
+});

@@ -1,0 +1,66 @@
+import { expect } from 'chai';
+import type { ChildProcess } from 'node:child_process';
+import pg from 'pg';
+import { pollUntil } from '../../internal/integration/poll.js';
+import { dropSpace } from '../../internal/integration/spaces.js';
+import { existing, withAdmin } from '../support/admin.js';
+import { killGroup, runMocha } from '../support/run-mocha.js';
+
+// Whole test runs of fixture files (test/fixtures), against this run's server.
+
+const spacesIn = (output: string) => [...output.matchAll(/^SPACE (\S+)$/gm)].map((m) => m[1]!);
+
+describe('a test run', function () {
+  this.timeout(60_000);
+
+  it('leaves no space database or role behind when its tests pass', async function () {
+    const run = await runMocha('test/fixtures/passes.fixture.ts');
+    expect(run.code, run.output).to.equal(0);
+    const names = spacesIn(run.output);
+    expect(names).to.have.length(3);
+    expect(await existing(names)).to.deep.equal([]);
+  });
+
+  it('keeps a failing test\'s space and prints a psql line that connects to it', async function () {
+    const run = await runMocha('test/fixtures/fails.fixture.ts');
+    expect(run.code, run.output).to.equal(1);
+    const kept = /space kept for debugging: (pgs_a_fixture_fails_on_purpose_it_s_quoted_[a-z2-7]{10})\n\s+psql '([^']+)'/.exec(run.output);
+    expect(kept, run.output).to.not.equal(null);
+    const [, name, url] = kept!;
+    try {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      const { rows } = await client.query('SELECT current_user AS who, trainer_id FROM hours');
+      await client.end();
+      expect(rows).to.deep.equal([{ who: name, trainer_id: 'left-for-debugging' }]);
+    } finally {
+      await withAdmin((admin) => dropSpace(admin, name!));
+    }
+  });
+
+  it("has its spaces reaped by the next run when it is killed", async function () {
+    let child: ChildProcess | undefined;
+    let output = '';
+    const killed = runMocha('test/fixtures/hangs.fixture.ts', {}, {
+      started: (c) => {
+        child = c;
+        c.stdout!.on('data', (chunk) => (output += chunk));
+      },
+    });
+    const [name] = await pollUntil('the hanging run to take a space', () => spacesIn(output)[0] && spacesIn(output), { timeoutMs: 30_000 });
+    killGroup(child!);
+    await killed;
+    expect(await existing([name!])).to.deep.equal([name]); // abandoned, until...
+
+    const next = await runMocha('test/fixtures/passes.fixture.ts');
+    expect(next.code, next.output).to.equal(0);
+    expect(await existing([name!])).to.deep.equal([]);
+  });
+
+  it('fails fast and clearly when the configured server is unreachable', async function () {
+    const run = await runMocha('test/fixtures/passes.fixture.ts', { PGSPACE_ADMIN_URL: 'postgresql://postgres@127.0.0.1:1/postgres' });
+    expect(run.code).to.not.equal(0);
+    expect(run.output).to.match(/cannot reach Postgres at 127\.0\.0\.1:1 \(ECONNREFUSED\)\. Start it with `make local\.infra`/);
+    expect(run.output, 'no stack trace').to.not.match(/^\s+at /m);
+  });
+});

@@ -1,0 +1,52 @@
+/** Runs a separate `mocha` test run (as a user would) and captures what it prints. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The outcome of a child test run. */
+export interface MochaRun {
+  code: number | null;
+  output: string;
+}
+
+/**
+ * Runs mocha with the pgspace plugin on `spec` in its own process group.
+ * The child inherits this run's server (PGSPACE_ADMIN_URL) unless `env`
+ * says otherwise. Fails if it has not finished within `timeoutMs`.
+ */
+export function runMocha(
+  spec: string,
+  env: NodeJS.ProcessEnv = {},
+  { timeoutMs = 60_000, started }: { timeoutMs?: number; started?: (child: ChildProcess) => void } = {},
+): Promise<MochaRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['node_modules/mocha/bin/mocha.js', '--require', './internal/integration/mocha.ts', spec], {
+      cwd: root,
+      env: { ...process.env, ...env },
+      detached: true, // its own process group, so killGroup() reaches mocha's re-spawned node too
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    const timer = setTimeout(() => {
+      killGroup(child);
+      reject(new Error(`mocha ${spec} still running after ${timeoutMs} ms:\n${output}`));
+    }, timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+    started?.(child);
+  });
+}
+
+/** SIGKILLs a child started by runMocha and everything it started. */
+export function killGroup(child: ChildProcess): void {
+  try {
+    process.kill(-child.pid!, 'SIGKILL');
+  } catch {
+    /* already gone */
+  }
+}
