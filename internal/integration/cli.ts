@@ -9,7 +9,7 @@ import pg from 'pg';
 import { listClusters, removeCluster } from './embedded.js';
 import { messageOf } from './errors.js';
 import { OWNER_ROLE } from './names.js';
-import { anyRunAlive, listSpaces, reapSpaces } from './reaper.js';
+import { dropSpacesWhere, isRunAlive, listSpaces } from './reaper.js';
 import { configuredServer, connectAdmin, type ServerSettings } from './server.js';
 import { dropTemplate, staleTemplates } from './template.js';
 
@@ -28,9 +28,9 @@ async function list(admin: pg.Client, where: string): Promise<void> {
 }
 
 async function clean(admin: pg.Client, where: string): Promise<void> {
-  const dropped = await reapSpaces(admin, { includeKept: true });
+  const dropped = await dropSpacesWhere(admin, (_tag, runAlive) => !runAlive); // kept ones too
   // Templates are a cache shared by runs: only drop them when no run is using the server.
-  const templates = (await anyRunAlive(admin)) ? [] : await staleTemplates(admin, []);
+  const templates = (await isRunAlive(admin)) ? [] : await staleTemplates(admin, []);
   for (const t of templates) await dropTemplate(admin, t);
   if (templates.length > 0) await admin.query(`DROP ROLE IF EXISTS ${pg.escapeIdentifier(OWNER_ROLE)}`);
   console.log(`${where}: dropped ${dropped.length} space database(s)/role(s) and ${templates.length} template(s)`);

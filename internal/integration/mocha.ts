@@ -5,7 +5,7 @@
  * tests, including parallel workers: they drop or keep each test's spaces.
  */
 import { finishRun, startRun, type Run } from './run.js';
-import { closeSession } from './session.js';
+import { closeSession, currentSession } from './session.js';
 import { releaseSpaces } from './tests.js';
 
 let run: Run | undefined;
@@ -29,7 +29,11 @@ export const mochaHooks = {
     await releaseSpaces(this.currentTest);
   },
   async afterAll() {
-    // Let this process exit: mocha does not force it, and open pools would hold it.
-    await closeSession();
+    // A parallel worker runs one file after another: keep its warm spaces for
+    // the next file, just finish the drops (the run's teardown drops what a
+    // worker leaves). A serial run ends here: close everything so the process
+    // can exit (mocha does not force it, and open pools would hold it).
+    if (process.env.MOCHA_WORKER_ID !== undefined) await currentSession()?.settle();
+    else await closeSession();
   },
 };

@@ -9,10 +9,9 @@ import pg from 'pg';
 import { reapAbandonedClusters, startCluster, type EmbeddedCluster } from './embedded.js';
 import { LOCK_CLASS } from './locks.js';
 import { migrators } from './project.js';
-import { listSpaces, reapSpaces } from './reaper.js';
+import { abandoned, dropSpacesWhere, listSpaces } from './reaper.js';
 import { ADMIN_URL_VAR, configuredServer, connectAdmin, serverUrl, type ServerSettings } from './server.js';
 import { closeSession, RUN_ID_VAR, session } from './session.js';
-import { dropSpace } from './spaces.js';
 
 /** A run in progress; pass it back to finishRun. */
 export interface Run {
@@ -50,7 +49,7 @@ export async function startRun(): Promise<Run> {
   try {
     const lock = await connectAdmin(server);
     const id = await takeRunLock(lock);
-    await reapSpaces(lock);
+    await dropSpacesWhere(lock, abandoned);
     process.env[ADMIN_URL_VAR] = serverUrl(server);
     process.env[RUN_ID_VAR] = String(id);
     // Build every schema's template now, so a broken migration or config
@@ -72,9 +71,8 @@ export async function startRun(): Promise<Run> {
  */
 export async function finishRun(run: Run): Promise<string | undefined> {
   await closeSession();
-  const mine = (await listSpaces(run.lock)).filter((s) => s.tag.run === run.id);
-  for (const s of mine.filter((s) => !s.tag.kept)) await dropSpace(run.lock, s.name);
-  const kept = mine.filter((s) => s.tag.kept);
+  await dropSpacesWhere(run.lock, (tag) => tag.run === run.id && !tag.kept);
+  const kept = (await listSpaces(run.lock)).filter((s) => s.tag.run === run.id);
   await run.lock.end();
   if (kept.length === 0) {
     await run.cluster?.stop();

@@ -8,6 +8,9 @@ import { tagLiteral, type SpaceTag } from './tags.js';
 
 const q = pg.escapeIdentifier;
 
+/** Anything that runs queries as admin: a client, or a pool (each query on any of its clients). */
+export type AdminDb = Pick<pg.ClientBase, 'query'>;
+
 /** How to run `CREATE DATABASE`, chosen per server. */
 export type CreateStrategy = '' | ' STRATEGY FILE_COPY';
 
@@ -16,7 +19,7 @@ export type CreateStrategy = '' | ' STRATEGY FILE_COPY';
  * checkpoints: cheap with fsync off (a test server), slow on a durable disk.
  * So use it exactly when the server is tuned for tests.
  */
-export async function createStrategy(admin: pg.ClientBase): Promise<CreateStrategy> {
+export async function createStrategy(admin: AdminDb): Promise<CreateStrategy> {
   const { rows } = await admin.query<{ v: string; fsync: string }>(
     `SELECT current_setting('server_version_num') AS v, current_setting('fsync') AS fsync`,
   );
@@ -35,7 +38,7 @@ export interface SpaceIdentity {
  * of the template objects' owner, so it can use every table and sequence;
  * CONNECT is revoked from PUBLIC, so no other space's role can get in.
  */
-export async function createSpace(admin: pg.ClientBase, template: string, tag: SpaceTag, strategy: CreateStrategy): Promise<SpaceIdentity> {
+export async function createSpace(admin: AdminDb, template: string, tag: SpaceTag, strategy: CreateStrategy): Promise<SpaceIdentity> {
   const name = newSpaceName();
   const password = randomPassword();
   const id = q(name);
@@ -57,12 +60,35 @@ export async function createSpace(admin: pg.ClientBase, template: string, tag: S
 }
 
 /** Records the tag (e.g. the test that now holds the space) on the database. */
-export async function tagSpace(admin: pg.ClientBase, name: string, tag: SpaceTag): Promise<void> {
+export async function tagSpace(admin: AdminDb, name: string, tag: SpaceTag): Promise<void> {
   await admin.query(`COMMENT ON DATABASE ${q(name)} IS ${tagLiteral(tag)}`);
 }
 
-/** Drops a space: its database (disconnecting anyone still in it), then its role. */
-export async function dropSpace(admin: pg.ClientBase, name: string): Promise<void> {
+/**
+ * Waits until no session is connected to database `name`, terminating the
+ * ones still there after `graceMs` (e.g. a pool the test never closed).
+ * Why not just DROP ... WITH (FORCE): when it finds sessions it polls them
+ * every 100 ms, so even a session that is already leaving costs 100 ms.
+ */
+export async function emptyDatabase(admin: AdminDb, name: string, graceMs = 1_000): Promise<void> {
+  const start = Date.now();
+  await pollUntil(
+    `sessions in ${name} to end`,
+    async () => {
+      const terminate = Date.now() - start >= graceMs;
+      const { rows } = await admin.query<{ n: number }>(
+        `SELECT count(${terminate ? 'pg_terminate_backend(pid)' : '*'})::int AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`,
+        [name],
+      );
+      return rows[0]!.n === 0 ? true : undefined;
+    },
+    { timeoutMs: graceMs + 5_000, intervalMs: 2 },
+  );
+}
+
+/** Drops a space: its database, once nobody is in it, then its role. */
+export async function dropSpace(admin: AdminDb, name: string): Promise<void> {
+  await emptyDatabase(admin, name);
   await admin.query(`DROP DATABASE IF EXISTS ${q(name)} WITH (FORCE)`);
   await admin.query(`DROP ROLE IF EXISTS ${q(name)}`);
 }
@@ -74,22 +100,12 @@ export async function dropSpace(admin: pg.ClientBase, name: string): Promise<voi
  * test did not close) are disconnected first. Returns the new name; if the
  * rename is impossible the space keeps its old name.
  */
-export async function keepSpace(admin: pg.ClientBase, name: string, tag: SpaceTag, title: string): Promise<string> {
+export async function keepSpace(admin: AdminDb, name: string, tag: SpaceTag, title: string): Promise<string> {
   await tagSpace(admin, name, { ...tag, test: title, kept: true });
   const readable = readableName(name, title);
   if (readable === name) return name;
   try {
-    await pollUntil(
-      `sessions in ${name} to end`,
-      async () => {
-        const { rows } = await admin.query<{ n: number }>(
-          `SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`,
-          [name],
-        );
-        return rows[0]!.n === 0 ? true : undefined;
-      },
-      { timeoutMs: 5_000 },
-    );
+    await emptyDatabase(admin, name, 0); // the test is over: whoever is still connected goes now
     // One implicit transaction: both names change, or neither. SCRAM secrets survive a rename.
     await admin.query(`ALTER DATABASE ${q(name)} RENAME TO ${q(readable)}; ALTER ROLE ${q(name)} RENAME TO ${q(readable)}`);
     return readable;

@@ -37,7 +37,7 @@ export async function newSpace(ctx: Mocha.Context, options: NewSpaceOptions = {}
   const test = owningTest(ctx);
   const spaces = held.get(test) ?? [];
   held.set(test, spaces);
-  const h = await session().create(options.migrator ?? defaultMigrator, test.fullTitle());
+  const h = await session().acquire(options.migrator ?? defaultMigrator, test.fullTitle());
   spaces.push(h);
   return h.space;
 }
@@ -47,8 +47,9 @@ function passed(test: Mocha.Runnable): boolean {
 }
 
 /**
- * Releases the spaces `test` holds: drops them if it passed (or was skipped),
- * otherwise keeps them and adds their names and psql lines to the failure.
+ * Releases the spaces `test` holds: drops them (in the background) if it
+ * passed or was skipped, otherwise keeps them and adds their names and psql
+ * lines to the failure.
  */
 export async function releaseSpaces(test: Mocha.Runnable | undefined): Promise<void> {
   const spaces = test && held.get(test);
@@ -56,7 +57,7 @@ export async function releaseSpaces(test: Mocha.Runnable | undefined): Promise<v
   held.delete(test);
   const s = session();
   if (passed(test)) {
-    await Promise.all(spaces.map((h) => s.drop(h)));
+    spaces.forEach((h) => s.release(h)); // dropped in the background, off the next test's path
     return;
   }
   await Promise.all(spaces.map((h) => s.keep(h, test.fullTitle())));
@@ -74,9 +75,4 @@ function appendToFailure(test: Mocha.Runnable, note: string): void {
   err.message = `${before}\n\n${note}\n`;
   // Reporters print the message, then the stack minus the message it starts with.
   if (err.stack?.includes(before)) err.stack = err.stack.replace(before, err.message);
-}
-
-/** Spaces still held when a worker or the run ends (tests that never reached afterEach). */
-export function heldSpaces(): HeldSpace[] {
-  return [...held.values()].flat();
 }
