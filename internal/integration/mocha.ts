@@ -4,15 +4,26 @@
  * (server, lock, templates). The root hooks run in every process that runs
  * tests, including parallel workers: they drop or keep each test's spaces.
  */
+import { PgspaceError } from './errors.js';
 import { finishRun, startRun, type Run } from './run.js';
 import { closeSession, currentSession } from './session.js';
 import { releaseSpaces } from './tests.js';
 
 let run: Run | undefined;
 
-/** Starts the run before any test file loads. */
+/**
+ * Starts the run before any test file loads. A setup problem the user can fix
+ * (unreachable server, broken migration or template) ends the run with its
+ * message alone: mocha would otherwise print it as an unhandled rejection.
+ */
 export async function mochaGlobalSetup(): Promise<void> {
-  run = await startRun();
+  try {
+    run = await startRun();
+  } catch (err) {
+    if (!(err instanceof PgspaceError)) throw err;
+    process.stderr.write(`\n${err.stack}\n\n`);
+    process.exit(1);
+  }
 }
 
 /** Ends the run after every test and worker is done. */

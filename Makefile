@@ -1,0 +1,83 @@
+# pgspace: `make` lists the targets. Needs Docker (with compose v2) and make; nothing else.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.ONESHELL:
+.DEFAULT_GOAL := help
+
+# One compose project per `make test`, so runs never collide: Jenkins' BUILD_TAG
+# when set, else a random name. Override with `make test PROJECT=...`.
+PROJECT ?= $(shell name="$${BUILD_TAG:-pgspace-$$(od -An -N4 -tx4 /dev/urandom | tr -d ' \n')}"; \
+	printf '%s' "$$name" | tr 'A-Z' 'a-z' | tr -c 'a-z0-9_-' '-')
+export CODE_VOLUME := $(PROJECT)_code
+COMPOSE := docker compose -p $(PROJECT) -f docker-compose.yml
+# What `make test` leaves out of the copy of the working tree.
+COPY_EXCLUDES := --exclude=./.git --exclude=node_modules --exclude=./dist --exclude=./coverage \
+	--exclude=./reports --exclude=./.env --exclude=./.scratch
+# Set by the Jenkinsfile: JUnit XML in ./reports besides the console output.
+TEST_REPORTER_ARGS ?=
+export TEST_REPORTER_ARGS
+
+LOCAL_PORT ?= 55432
+LOCAL_COMPOSE := PGSPACE_LOCAL_PORT=$(LOCAL_PORT) docker compose -p pgspace-local -f docker-compose.yml -f docker-compose.local.yml
+LOCAL_URL := postgresql://postgres:postgres@127.0.0.1:$(LOCAL_PORT)/postgres
+ENV_MARKER := \# written by make local.infra
+
+.PHONY: help test images local.infra local.down logs clean
+
+help: ## List the targets
+	@grep -E '^[a-z.]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  make %-12s %s\n", $$1, $$2 }'
+
+test: ## Run every test layer in Docker (unit, integration, component, e2e); always cleans up
+	@echo "make test: compose project $(PROJECT)"
+	cleanup() {
+		$(COMPOSE) down --volumes --remove-orphans --rmi local --timeout 5 >/dev/null 2>&1 || true
+		docker rm -f $(PROJECT)-copy $(PROJECT)-tests >/dev/null 2>&1 || true
+		docker volume rm -f $(CODE_VOLUME) >/dev/null 2>&1 || true
+	}
+	trap cleanup EXIT
+	trap 'exit 130' INT TERM
+	$(COMPOSE) build --quiet
+	# The code goes into a volume through a helper container (no bind mount), so
+	# this works against a remote daemon too. Mounting the empty volume copies the
+	# image's /app (node_modules) into it first.
+	docker volume create --label pgspace.checkout="$(CURDIR)" $(CODE_VOLUME) >/dev/null
+	docker create --name $(PROJECT)-copy -v $(CODE_VOLUME):/app $(PROJECT)-ci.test >/dev/null
+	tar -c -f - $(COPY_EXCLUDES) . | docker cp - $(PROJECT)-copy:/app
+	docker rm $(PROJECT)-copy >/dev/null
+	status=0
+	$(COMPOSE) run --name $(PROJECT)-tests ci.test || status=$$?
+	if [ -n "$(TEST_REPORTER_ARGS)" ]; then rm -rf reports; docker cp $(PROJECT)-tests:/app/reports ./reports || true; fi
+	if [ $$status -ne 0 ]; then
+		echo "make test: tests failed (exit $$status); the services' last log lines:"
+		$(COMPOSE) logs --no-color --tail 30 trainings users || true
+	fi
+	exit $$status
+
+images: ## Build the images (test container, trainings and users services) without running anything
+	@$(COMPOSE) build
+
+local.infra: ## Start Postgres alone on 127.0.0.1:$(LOCAL_PORT) and point host-side `npm test` at it (.env)
+	@if [ -z "$$($(LOCAL_COMPOSE) ps --quiet --status running postgres 2>/dev/null)" ]; then
+		$(LOCAL_COMPOSE) up --detach --wait postgres
+	fi
+	if [ ! -e .env ] || [ "$$(head -n 1 .env)" = "$(ENV_MARKER)" ]; then
+		printf '%s; removed by make local.down\nPGSPACE_ADMIN_URL=%s\n' "$(ENV_MARKER)" "$(LOCAL_URL)" > .env
+		echo "Postgres is up on 127.0.0.1:$(LOCAL_PORT); .env points npm test at it."
+	else
+		echo "Postgres is up. Your .env is your own: add PGSPACE_ADMIN_URL=$(LOCAL_URL) to it."
+	fi
+
+local.down: ## Stop the local infrastructure and remove its data and the .env it wrote
+	@$(LOCAL_COMPOSE) down --volumes --remove-orphans --timeout 5
+	if [ -e .env ] && [ "$$(head -n 1 .env | cut -d';' -f1)" = "$(ENV_MARKER)" ]; then rm .env; fi
+
+logs: ## Show the local infrastructure's logs
+	@$(LOCAL_COMPOSE) logs --tail 100
+
+clean: ## Remove build output, and anything a killed `make test` of this checkout left in Docker
+	@rm -rf dist coverage reports
+	for project in $$(docker ps -a --filter label=com.docker.compose.project.working_dir="$(CURDIR)" \
+		--format '{{.Label "com.docker.compose.project"}}' | grep -v '^pgspace-local$$' | sort -u); do
+		docker compose -p "$$project" -f docker-compose.yml down --volumes --remove-orphans --rmi local --timeout 5
+	done
+	docker volume ls -q --filter label=pgspace.checkout="$(CURDIR)" | xargs -r docker volume rm -f

@@ -1,0 +1,75 @@
+import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
+
+// End to end: the trainings and users services from their production images,
+// with their own Postgres databases, driven over HTTP only. They run in
+// `make test` (docker-compose.yml starts them and sets these variables).
+const trainingsUrl = process.env.E2E_TRAININGS_URL;
+const usersUrl = process.env.E2E_USERS_URL;
+
+async function call(base: string, method: string, path: string, body?: unknown, user?: { id: string; role: string }) {
+  const res = await fetch(new URL(path, base), {
+    method,
+    headers: {
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(user ? { 'x-user-id': user.id, 'x-user-role': user.role } : {}),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+/** Two days ahead at 12:00 UTC: bookable, and early enough for a refunded cancellation. */
+function hourInTwoDays(): string {
+  const d = new Date(Date.now() + 2 * 24 * 3600_000);
+  d.setUTCHours(12, 0, 0, 0);
+  return d.toISOString();
+}
+
+describe('e2e: an attendee books and cancels a training', function () {
+  before(function () {
+    if (!trainingsUrl || !usersUrl) {
+      console.log('    (e2e skipped: E2E_TRAININGS_URL and E2E_USERS_URL are not set; `make test` runs the services and sets them)');
+      this.skip();
+    }
+  });
+
+  // Fresh ids per test: the services' databases are shared by every e2e test.
+  const attendee = () => ({ id: `attendee-${randomUUID()}`, role: 'attendee' });
+  const trainer = () => ({ id: `trainer-${randomUUID()}`, role: 'trainer' });
+
+  it('tops up, books (balance drops, training listed), cancels early (refunded)', async function () {
+    const ann = attendee();
+    const coach = trainer();
+    const hour = hourInTwoDays();
+
+    expect((await call(usersUrl!, 'POST', `/users/${ann.id}/balance`, { change: 1 })).body).to.deep.equal({ id: ann.id, balance: 1 });
+    expect((await call(trainingsUrl!, 'PUT', '/trainer/hours', { hours: [hour] }, coach)).status).to.equal(204);
+
+    const booked = await call(trainingsUrl!, 'POST', '/trainings', { trainerId: coach.id, startsAt: hour, notes: 'e2e' }, ann);
+    expect(booked.status, JSON.stringify(booked.body)).to.equal(201);
+    const listed = await call(trainingsUrl!, 'GET', '/trainings', undefined, ann);
+    expect(listed.body.trainings.map((t: { id: string }) => t.id)).to.deep.equal([booked.body.training.id]);
+    expect((await call(usersUrl!, 'GET', `/users/${ann.id}`)).body.balance).to.equal(0);
+
+    const cancelled = await call(trainingsUrl!, 'DELETE', `/trainings/${booked.body.training.id}`, undefined, ann);
+    expect(cancelled.body).to.deep.equal({ refunded: true });
+    expect((await call(usersUrl!, 'GET', `/users/${ann.id}`)).body.balance).to.equal(1);
+  });
+
+  it('refuses a booking without balance, across both services, and books nothing', async function () {
+    const bob = attendee();
+    const coach = trainer();
+    const hour = hourInTwoDays();
+    await call(trainingsUrl!, 'PUT', '/trainer/hours', { hours: [hour] }, coach);
+
+    const refused = await call(trainingsUrl!, 'POST', '/trainings', { trainerId: coach.id, startsAt: hour }, bob);
+    expect(refused.status).to.equal(409);
+    expect(refused.body.error.code).to.equal('insufficient-balance');
+    expect((await call(trainingsUrl!, 'GET', '/trainings', undefined, bob)).body).to.deep.equal({ trainings: [] });
+    const free = await call(trainingsUrl!, 'GET', `/trainers/${coach.id}/hours?from=${new Date().toISOString()}&to=2100-01-01T00:00:00Z`);
+    expect(free.body.hours).to.deep.equal([hour]);
+  });
+});
