@@ -6,10 +6,13 @@ SHELL := /bin/bash
 
 # One compose project per `make test`, so runs never collide: Jenkins' BUILD_TAG
 # when set, else a random name. Override with `make test PROJECT=...`.
-PROJECT ?= $(shell name="$${BUILD_TAG:-pgspace-$$(od -An -N4 -tx4 /dev/urandom | tr -d ' \n')}"; \
+# (`:=` so the random name is drawn once, not at every use.)
+ifeq ($(origin PROJECT),undefined)
+PROJECT := $(shell name="$${BUILD_TAG:-pgspace-$$(od -An -N4 -tx4 /dev/urandom | tr -d ' \n')}"; \
 	printf '%s' "$$name" | tr 'A-Z' 'a-z' | tr -c 'a-z0-9_-' '-')
+endif
 export CODE_VOLUME := $(PROJECT)_code
-COMPOSE := docker compose -p $(PROJECT) -f docker-compose.yml
+COMPOSE := docker compose -p $(PROJECT) -f docker-compose.yml --profile test
 # What `make test` leaves out of the copy of the working tree.
 COPY_EXCLUDES := --exclude=./.git --exclude=node_modules --exclude=./dist --exclude=./coverage \
 	--exclude=./reports --exclude=./.env --exclude=./.scratch
@@ -56,12 +59,12 @@ test: ## Run every test layer in Docker (unit, integration, component, e2e); alw
 images: ## Build the images (test container, trainings and users services) without running anything
 	@$(COMPOSE) build
 
-local.infra: ## Start Postgres alone on 127.0.0.1:$(LOCAL_PORT) and point host-side `npm test` at it (.env)
+local.infra: ## Start Postgres alone on 127.0.0.1:55432 (LOCAL_PORT=...) and point host-side `npm test` at it (.env)
 	@if [ -z "$$($(LOCAL_COMPOSE) ps --quiet --status running postgres 2>/dev/null)" ]; then
 		$(LOCAL_COMPOSE) up --detach --wait postgres
 	fi
 	if [ ! -e .env ] || [ "$$(head -n 1 .env)" = "$(ENV_MARKER)" ]; then
-		printf '%s; removed by make local.down\nPGSPACE_ADMIN_URL=%s\n' "$(ENV_MARKER)" "$(LOCAL_URL)" > .env
+		printf '%s\n# (make local.down removes this file)\nPGSPACE_ADMIN_URL=%s\n' "$(ENV_MARKER)" "$(LOCAL_URL)" > .env
 		echo "Postgres is up on 127.0.0.1:$(LOCAL_PORT); .env points npm test at it."
 	else
 		echo "Postgres is up. Your .env is your own: add PGSPACE_ADMIN_URL=$(LOCAL_URL) to it."
@@ -69,7 +72,7 @@ local.infra: ## Start Postgres alone on 127.0.0.1:$(LOCAL_PORT) and point host-s
 
 local.down: ## Stop the local infrastructure and remove its data and the .env it wrote
 	@$(LOCAL_COMPOSE) down --volumes --remove-orphans --timeout 5
-	if [ -e .env ] && [ "$$(head -n 1 .env | cut -d';' -f1)" = "$(ENV_MARKER)" ]; then rm .env; fi
+	if [ -e .env ] && [ "$$(head -n 1 .env)" = "$(ENV_MARKER)" ]; then rm .env; fi
 
 logs: ## Show the local infrastructure's logs
 	@$(LOCAL_COMPOSE) logs --tail 100
@@ -78,6 +81,6 @@ clean: ## Remove build output, and anything a killed `make test` of this checkou
 	@rm -rf dist coverage reports
 	for project in $$(docker ps -a --filter label=com.docker.compose.project.working_dir="$(CURDIR)" \
 		--format '{{.Label "com.docker.compose.project"}}' | grep -v '^pgspace-local$$' | sort -u); do
-		docker compose -p "$$project" -f docker-compose.yml down --volumes --remove-orphans --rmi local --timeout 5
+		docker compose -p "$$project" -f docker-compose.yml --profile test down --volumes --remove-orphans --rmi local --timeout 5
 	done
 	docker volume ls -q --filter label=pgspace.checkout="$(CURDIR)" | xargs -r docker volume rm -f

@@ -44,11 +44,17 @@ async function tagged(admin: pg.ClientBase, sql: string): Promise<{ name: string
   return found;
 }
 
-/** Every space database on the server, with its tag and whether its run is alive. */
+/**
+ * Every space database on the server, with its tag and whether its run is
+ * alive. A database whose creation was cut short before it was tagged is
+ * known by its owner: the role is created, and tagged, first.
+ */
 export function listSpaces(admin: pg.ClientBase): Promise<FoundSpace[]> {
   return tagged(
     admin,
-    `SELECT datname AS name, shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname LIKE $1 ORDER BY datname`,
+    `SELECT d.datname AS name, coalesce(shobj_description(d.oid, 'pg_database'), shobj_description(r.oid, 'pg_authid')) AS comment
+       FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba
+      WHERE d.datname LIKE $1 ORDER BY d.datname`,
   );
 }
 

@@ -2,11 +2,25 @@ import { expect } from 'chai';
 import type { ChildProcess } from 'node:child_process';
 import pg from 'pg';
 import { pollUntil } from '../../internal/integration/poll.js';
+import { listSpaces } from '../../internal/integration/reaper.js';
 import { dropSpace } from '../../internal/integration/spaces.js';
 import { existing, withAdmin } from '../support/admin.js';
 import { killGroup, runMocha } from '../support/run-mocha.js';
 
 // Whole test runs of fixture files (test/fixtures), against this run's server.
+
+/** Databases and roles (even half-made ones) tagged with run `run`. */
+const spacesOfRun = (run: number) =>
+  withAdmin(async (admin) => {
+    const { rows } = await admin.query<{ name: string }>(
+      `SELECT datname AS name FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba
+        WHERE datname LIKE 'pgs\\_%'
+          AND coalesce(shobj_description(d.oid, 'pg_database'), shobj_description(r.oid, 'pg_authid'))::jsonb->>'run' = $1
+       UNION SELECT rolname FROM pg_roles WHERE rolname LIKE 'pgs\\_%' AND shobj_description(oid, 'pg_authid')::jsonb->>'run' = $1`,
+      [String(run)],
+    );
+    return rows.map((r) => r.name);
+  });
 
 const spacesIn = (output: string) => [...output.matchAll(/^SPACE (\S+)$/gm)].map((m) => m[1]!);
 
@@ -48,13 +62,14 @@ describe('a test run', function () {
       },
     });
     const [name] = await pollUntil('the hanging run to take a space', () => spacesIn(output)[0] && spacesIn(output), { timeoutMs: 30_000 });
-    killGroup(child!);
+    const run = (await withAdmin(listSpaces)).find((s) => s.name === name)!.tag.run;
+    killGroup(child!); // mid-test, with its warm pool still making spaces
     await killed;
-    expect(await existing([name!])).to.deep.equal([name]); // abandoned, until...
+    expect(await spacesOfRun(run)).to.include(name); // abandoned, until...
 
     const next = await runMocha('test/fixtures/passes.fixture.ts');
     expect(next.code, next.output).to.equal(0);
-    expect(await existing([name!])).to.deep.equal([]);
+    expect(await spacesOfRun(run)).to.deep.equal([]);
   });
 
   it('fails fast and clearly when the configured server is unreachable', async function () {
