@@ -5,12 +5,12 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 # One compose project per `make test`, so runs never collide: Jenkins' BUILD_TAG
-# when set, else a random name. Override with `make test PROJECT=...`.
-# (`:=` so the random name is drawn once, not at every use.)
+# when set, else a random name drawn once (`:=`). `make test PROJECT=...` overrides.
+# Compose wants [a-z0-9_-], so whatever it is gets folded into that.
 ifeq ($(origin PROJECT),undefined)
-PROJECT := $(shell name="$${BUILD_TAG:-pgspace-$$(od -An -N4 -tx4 /dev/urandom | tr -d ' \n')}"; \
-	printf '%s' "$$name" | tr 'A-Z' 'a-z' | tr -c 'a-z0-9_-' '-')
+PROJECT := $(or $(BUILD_TAG),pgspace-$(shell od -An -N4 -tx4 /dev/urandom | tr -d ' \n'))
 endif
+override PROJECT := $(shell printf '%s' '$(PROJECT)' | tr 'A-Z' 'a-z' | tr -c 'a-z0-9_-' '-')
 export CODE_VOLUME := $(PROJECT)_code
 COMPOSE := docker compose -p $(PROJECT) -f docker-compose.yml --profile test
 # What `make test` leaves out of the copy of the working tree.

@@ -10,7 +10,7 @@ import { usersHttp } from './ports/http.js';
 export function buildUsersService(config: UsersConfig, { logger = false } = {}): FastifyInstance {
   const pool = createPool(config.db);
   const server = newHttpServer(logger);
-  server.get('/health', async () => {
+  server.get('/health', { logLevel: 'warn' }, async () => {
     await pool.query('SELECT 1');
     return { status: 'ok' };
   });
