@@ -14,13 +14,7 @@ export function loadTrainingsConfig(env: Readonly<Record<string, string | undefi
   const read = envReader(env);
   const config: TrainingsConfig = {
     http: { host: read.string('TRAININGS_HTTP_HOST', '0.0.0.0'), port: read.int('TRAININGS_HTTP_PORT', 8080) },
-    db: {
-      host: read.string('TRAININGS_DB_HOST'),
-      port: read.int('TRAININGS_DB_PORT', 5432),
-      database: read.string('TRAININGS_DB_NAME'),
-      user: read.string('TRAININGS_DB_USER'),
-      password: read.string('TRAININGS_DB_PASSWORD', ''),
-    },
+    db: read.database('TRAININGS'),
     usersServiceUrl: read.string('TRAININGS_USERS_URL'),
   };
   read.done();

@@ -1,15 +1,6 @@
-/** Production entry point: migrate, then serve until SIGTERM/SIGINT. */
-import dotenv from 'dotenv';
-import { fileURLToPath } from 'node:url';
-import { migrate } from '../shared/migrate.js';
+/** Production entry point of the trainings service. */
+import { serve } from '../shared/serve.js';
 import { loadTrainingsConfig } from './config.js';
 import { buildTrainingsService } from './service.js';
 
-dotenv.config({ quiet: true });
-const config = loadTrainingsConfig(process.env);
-await migrate(config.db, fileURLToPath(new URL('./migrations', import.meta.url)));
-const server = buildTrainingsService(config, { logger: true });
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.once(signal, () => void server.close().then(() => process.exit(0)));
-}
-await server.listen(config.http);
+await serve(loadTrainingsConfig, (config) => buildTrainingsService(config, { logger: true }), new URL('./migrations', import.meta.url));

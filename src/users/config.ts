@@ -13,13 +13,7 @@ export function loadUsersConfig(env: Readonly<Record<string, string | undefined>
   const read = envReader(env);
   const config: UsersConfig = {
     http: { host: read.string('USERS_HTTP_HOST', '0.0.0.0'), port: read.int('USERS_HTTP_PORT', 8080) },
-    db: {
-      host: read.string('USERS_DB_HOST'),
-      port: read.int('USERS_DB_PORT', 5432),
-      database: read.string('USERS_DB_NAME'),
-      user: read.string('USERS_DB_USER'),
-      password: read.string('USERS_DB_PASSWORD', ''),
-    },
+    db: read.database('USERS'),
   };
   read.done();
   return config;
