@@ -72,6 +72,14 @@ describe('a test run', function () {
     expect(await spacesOfRun(run)).to.deep.equal([]);
   });
 
+  it('drops the space of a parallel worker that died, when the run ends', async function () {
+    const run = await runMocha('test/fixtures/worker-dies.fixture.ts', {}, { args: ['--parallel', '--jobs', '2'] });
+    expect(run.code, run.output).to.not.equal(0); // the worker's death fails the run...
+    const names = spacesIn(run.output);
+    expect(names, run.output).to.have.length(1);
+    expect(await existing(names)).to.deep.equal([]); // ...and its space is gone all the same
+  });
+
   it('fails fast and clearly when the configured server is unreachable', async function () {
     const run = await runMocha('test/fixtures/passes.fixture.ts', { PGSPACE_ADMIN_URL: 'postgresql://postgres@127.0.0.1:1/postgres' });
     expect(run.code).to.not.equal(0);

@@ -11,17 +11,17 @@ export interface MochaRun {
 }
 
 /**
- * Runs mocha with the pgspace plugin on `spec` in its own process group.
+ * Runs mocha with the pgspace plugin (and `args`) on `spec` in its own process group.
  * The child inherits this run's server (PGSPACE_ADMIN_URL) unless `env`
  * says otherwise. Fails if it has not finished within `timeoutMs`.
  */
 export function runMocha(
   spec: string,
   env: NodeJS.ProcessEnv = {},
-  { timeoutMs = 60_000, started }: { timeoutMs?: number; started?: (child: ChildProcess) => void } = {},
+  { timeoutMs = 60_000, started, args = [] }: { timeoutMs?: number; started?: (child: ChildProcess) => void; args?: string[] } = {},
 ): Promise<MochaRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['node_modules/mocha/bin/mocha.js', '--require', './internal/integration/mocha.ts', spec], {
+    const child = spawn(process.execPath, ['node_modules/mocha/bin/mocha.js', '--require', './internal/integration/mocha.ts', ...args, spec], {
       cwd: root,
       env: { ...process.env, ...env },
       detached: true, // its own process group, so killGroup() reaches mocha's re-spawned node too
