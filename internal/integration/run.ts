@@ -46,8 +46,9 @@ async function takeRunLock(lock: pg.Client): Promise<number> {
  */
 export async function startRun(): Promise<Run> {
   const { server, cluster } = await resolveServer();
+  let lock: pg.Client | undefined;
   try {
-    const lock = await connectAdmin(server);
+    lock = await connectAdmin(server);
     const id = await takeRunLock(lock);
     await dropSpacesWhere(lock, abandoned);
     process.env[ADMIN_URL_VAR] = serverUrl(server);
@@ -58,6 +59,7 @@ export async function startRun(): Promise<Run> {
     return { id, server, lock, cluster };
   } catch (err) {
     await closeSession().catch(() => undefined);
+    await lock?.end().catch(() => undefined);
     await cluster?.stop();
     throw err;
   }

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import pg from 'pg';
-import { migrators, newSpace } from '../../internal/integration/index.js';
+import { migrators, newSpace, PgspaceError } from '../../internal/integration/index.js';
 
 const seen = new Set<string>();
 
@@ -94,4 +94,20 @@ describe('newSpace: titles that are hard to turn into names', function () {
       expect(rows[0].db).to.equal(space.database);
     });
   }
+});
+
+describe('newSpace: misuse gets a clear error', function () {
+  let fromBeforeAll: unknown;
+  before(async function () {
+    fromBeforeAll = await newSpace(this).catch((err: unknown) => err);
+  });
+
+  it('refuses a before() hook, whose space every test would share', function () {
+    expect(fromBeforeAll).to.be.instanceOf(PgspaceError).with.property('message').that.matches(/inside a test or a beforeEach hook/);
+  });
+
+  it('refuses a missing mocha context (an arrow function has no `this`)', async function () {
+    const error = await newSpace(undefined as unknown as Mocha.Context).catch((err: unknown) => err);
+    expect(error).to.be.instanceOf(PgspaceError).with.property('message').that.matches(/not an arrow/);
+  });
 });
