@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import os from 'node:os';
 import pg from 'pg';
 import { loadConfigTemplates, type ConfigTemplate } from './config-templates.js';
-import { PgspaceError } from './errors.js';
+import { PgspaceError, messageOf } from './errors.js';
 import type { Migrator } from './migrator.js';
 import { CONFIG_DIR } from './project.js';
 import { SerialQueue } from './serial-queue.js';
@@ -145,7 +145,7 @@ export class Session {
   /** Waits for queued drops; throws if one failed (a space could not be dropped). */
   async settle(): Promise<void> {
     const [first] = await this.drops.drain();
-    if (first) throw new PgspaceError(`dropping a space failed: ${(first as Error).message}`, { cause: first });
+    if (first) throw new PgspaceError(`dropping a space failed: ${messageOf(first)}`, { cause: first });
   }
 
   /** Discards unused ready spaces, finishes queued drops, and closes the admin pool. */
