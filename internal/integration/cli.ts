@@ -11,7 +11,7 @@ import { messageOf } from './errors.js';
 import { OWNER_ROLE } from './names.js';
 import { dropSpacesWhere, isRunAlive, listSpaces } from './reaper.js';
 import { configuredServer, connectAdmin, type ServerSettings } from './server.js';
-import { dropTemplate, staleTemplates } from './template.js';
+import { dropTemplate, listTemplates } from './template.js';
 
 function age(iso: string): string {
   const s = Math.round((Date.now() - Date.parse(iso)) / 1000);
@@ -30,7 +30,7 @@ async function list(admin: pg.Client, where: string): Promise<void> {
 async function clean(admin: pg.Client, where: string): Promise<void> {
   const dropped = await dropSpacesWhere(admin, (_tag, runAlive) => !runAlive); // kept ones too
   // Templates are a cache shared by runs: only drop them when no run is using the server.
-  const templates = (await isRunAlive(admin)) ? [] : await staleTemplates(admin, []);
+  const templates = (await isRunAlive(admin)) ? [] : await listTemplates(admin);
   for (const t of templates) await dropTemplate(admin, t);
   if (templates.length > 0) await admin.query(`DROP ROLE IF EXISTS ${pg.escapeIdentifier(OWNER_ROLE)}`);
   console.log(`${where}: dropped ${dropped.length} space database(s)/role(s) and ${templates.length} template(s)`);

@@ -86,12 +86,11 @@ async function build(admin: pg.ClientBase, server: ServerSettings, name: string,
   }
 }
 
-/** Template databases other than `keep`: left by older migrations. */
-export async function staleTemplates(admin: pg.ClientBase, keep: string[]): Promise<string[]> {
-  const { rows } = await admin.query<{ datname: string }>(
-    `SELECT datname FROM pg_database WHERE datname LIKE $1 AND NOT (datname = ANY($2))`,
-    [`${TEMPLATE_PREFIX.replace('_', '\\_')}%`, keep],
-  );
+/** Every template database on the server (a cache: one per schema version, dropped by `npm run spaces:clean`). */
+export async function listTemplates(admin: pg.ClientBase): Promise<string[]> {
+  const { rows } = await admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [
+    `${TEMPLATE_PREFIX.replace('_', '\\_')}%`,
+  ]);
   return rows.map((r) => r.datname);
 }
 
