@@ -25,7 +25,7 @@ LOCAL_COMPOSE := PGSPACE_LOCAL_PORT=$(LOCAL_PORT) docker compose -p pgspace-loca
 LOCAL_URL := postgresql://postgres:postgres@127.0.0.1:$(LOCAL_PORT)/postgres
 ENV_MARKER := \# written by make local.infra
 
-.PHONY: help test images local.infra local.down logs clean
+.PHONY: help test local.infra local.down logs clean
 
 help: ## List the targets
 	@grep -E '^[a-z.]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  make %-12s %s\n", $$1, $$2 }'
@@ -55,9 +55,6 @@ test: ## Run every test layer in Docker (unit, integration, component, e2e); alw
 		$(COMPOSE) logs --no-color --tail 30 trainings users || true
 	fi
 	exit $$status
-
-images: ## Build the images (test container, trainings and users services) without running anything
-	@$(COMPOSE) build
 
 local.infra: ## Start Postgres alone on 127.0.0.1:55432 (LOCAL_PORT=...) and point host-side `npm test` at it (.env)
 	@if [ -z "$$($(LOCAL_COMPOSE) ps --quiet --status running postgres 2>/dev/null)" ]; then
