@@ -6,11 +6,11 @@
  */
 import dotenv from 'dotenv';
 import pg from 'pg';
-import { listClusters, removeCluster } from './embedded.js';
+import { clusterSettings, listClusters, removeCluster } from './embedded.js';
 import { messageOf } from './errors.js';
 import { OWNER_ROLE } from './names.js';
 import { dropSpacesWhere, isRunAlive, listSpaces } from './reaper.js';
-import { configuredServer, connectAdmin, type ServerSettings } from './server.js';
+import { configuredServer, withAdminClient } from './server.js';
 import { dropTemplate, listTemplates } from './template.js';
 
 function age(iso: string): string {
@@ -36,22 +36,13 @@ async function clean(admin: pg.Client, where: string): Promise<void> {
   console.log(`${where}: dropped ${dropped.length} space database(s)/role(s) and ${templates.length} template(s)`);
 }
 
-async function withAdmin(server: ServerSettings, fn: (admin: pg.Client) => Promise<void>): Promise<void> {
-  const admin = await connectAdmin(server);
-  try {
-    await fn(admin);
-  } finally {
-    await admin.end();
-  }
-}
-
 async function main(command: string | undefined): Promise<void> {
   if (command !== 'list' && command !== 'clean') throw new Error('usage: cli.ts list|clean');
   dotenv.config({ quiet: true });
   const configured = configuredServer();
   if (configured) {
     const where = `${configured.host}:${configured.port}`;
-    await withAdmin(configured, (admin) => (command === 'list' ? list(admin, where) : clean(admin, where)));
+    await withAdminClient(configured, (admin) => (command === 'list' ? list(admin, where) : clean(admin, where)));
     return;
   }
   const clusters = await listClusters();
@@ -64,8 +55,7 @@ async function main(command: string | undefined): Promise<void> {
       continue;
     }
     if (!record) continue;
-    const server = { host: record.socketDir, port: record.port, user: 'postgres', password: '', database: 'postgres' };
-    await withAdmin(server, (admin) => (command === 'list' ? list(admin, where) : clean(admin, where)));
+    await withAdminClient(clusterSettings(dir, record.port), (admin) => (command === 'list' ? list(admin, where) : clean(admin, where)));
   }
 }
 

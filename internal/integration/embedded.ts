@@ -33,8 +33,12 @@ export interface ClusterRecord {
   ownerPid: number;
   serverPid: number;
   port: number;
-  socketDir: string;
   startedAt: string;
+}
+
+/** How the admin reaches the cluster in `dir`: its unix socket (trust), as postgres. */
+export function clusterSettings(dir: string, port: number): ServerSettings {
+  return { host: dir, port, user: 'postgres', password: '', database: 'postgres' };
 }
 
 /** A running embedded cluster. */
@@ -227,9 +231,9 @@ async function startServer(bin: Binaries, dir: string, dataDir: string, user: Re
   const logFile = path.join(dir, 'postgres.log');
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
-    const settings = Object.entries(TEST_SERVER_SETTINGS).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
+    const flags = Object.entries(TEST_SERVER_SETTINGS).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
     const log = openSync(logFile, 'a');
-    const child = spawn(bin.postgres, ['-D', dataDir, '-p', String(port), '-k', dir, '-h', '127.0.0.1', ...settings], {
+    const child = spawn(bin.postgres, ['-D', dataDir, '-p', String(port), '-k', dir, '-h', '127.0.0.1', ...flags], {
       ...user,
       detached: true, // survives this process when a kept space needs it
       stdio: ['ignore', log, log],
@@ -239,13 +243,13 @@ async function startServer(bin: Binaries, dir: string, dataDir: string, user: Re
     child.unref();
     let exited = false;
     child.once('exit', () => (exited = true));
-    const settingsOut: ServerSettings = { host: dir, port, user: 'postgres', password: '', database: 'postgres' };
+    const settings = clusterSettings(dir, port);
     try {
       await pollUntil(
         `the embedded Postgres to accept connections (log: ${logFile})`,
         async () => {
           if (exited) throw new Error('exited');
-          const client = new pg.Client({ ...settingsOut });
+          const client = new pg.Client(settings);
           try {
             await client.connect();
             return true;
@@ -263,8 +267,8 @@ async function startServer(bin: Binaries, dir: string, dataDir: string, user: Re
       if (child.pid && !exited) process.kill(child.pid, 'SIGKILL');
       throw new PgspaceError(`the embedded Postgres did not start (${messageOf(err)}):\n${logText.trim().split('\n').slice(-10).join('\n')}`);
     }
-    const record: ClusterRecord = { ownerPid: process.pid, serverPid: child.pid!, port, socketDir: dir, startedAt: new Date().toISOString() };
+    const record: ClusterRecord = { ownerPid: process.pid, serverPid: child.pid!, port, startedAt: new Date().toISOString() };
     await fs.writeFile(path.join(dir, 'run.json'), JSON.stringify(record, null, 2));
-    return { dir, settings: settingsOut, stop: () => removeCluster(dir, record) };
+    return { dir, settings, stop: () => removeCluster(dir, record) };
   }
 }

@@ -7,6 +7,11 @@ export const TEMPLATE_PREFIX = 'pgstpl_';
 /** The NOLOGIN role that owns every object inside templates and therefore inside spaces. */
 export const OWNER_ROLE = 'pgspace_owner';
 
+/** A LIKE pattern for names starting with `prefix` (its `_` taken literally, not as a wildcard). */
+export function likePrefix(prefix: string): string {
+  return `${prefix.replace(/_/g, '\\_')}%`;
+}
+
 /** Postgres truncates identifiers longer than NAMEDATALEN-1 bytes. */
 export const MAX_IDENTIFIER_BYTES = 63;
 const SUFFIX_LENGTH = 10; // 50 random bits: collisions are not a practical concern

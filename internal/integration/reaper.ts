@@ -1,7 +1,7 @@
 /** Finding spaces on a server, telling whose they are, and dropping the ones a predicate picks. */
 import pg from 'pg';
 import { LOCK_CLASS } from './locks.js';
-import { SPACE_PREFIX } from './names.js';
+import { likePrefix, SPACE_PREFIX } from './names.js';
 import { dropSpace } from './spaces.js';
 import { parseTag, type SpaceTag } from './tags.js';
 
@@ -19,7 +19,7 @@ export type DropRule = (tag: SpaceTag, runAlive: boolean) => boolean;
 /** The rule a starting run applies: spaces of runs that died (killed, crashed), except kept ones. */
 export const abandoned: DropRule = (tag, runAlive) => !runAlive && !tag.kept;
 
-const LIKE_PREFIX = `${SPACE_PREFIX.replace('_', '\\_')}%`;
+const LIKE_PREFIX = likePrefix(SPACE_PREFIX);
 
 /** Whether run `run` is still going (some session holds its lock); without `run`, whether any run is. */
 export async function isRunAlive(admin: pg.ClientBase, run?: number): Promise<boolean> {

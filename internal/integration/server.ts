@@ -113,6 +113,16 @@ export async function connectAdmin(s: ServerSettings, deadlineMs = 10_000): Prom
   }
 }
 
+/** Runs `fn` with a checked admin connection (see connectAdmin), closed afterwards. */
+export async function withAdminClient<T>(s: ServerSettings, fn: (admin: pg.Client) => Promise<T>): Promise<T> {
+  const admin = await connectAdmin(s);
+  try {
+    return await fn(admin);
+  } finally {
+    await admin.end();
+  }
+}
+
 async function assertSuperuser(client: pg.Client, s: ServerSettings): Promise<void> {
   const { rows } = await client.query<{ rolsuper: boolean }>('SELECT rolsuper FROM pg_roles WHERE rolname = current_user');
   if (!rows[0]?.rolsuper) {

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { PgspaceError, messageOf } from './errors.js';
 import { LOCK_CLASS, TEMPLATE_LOCK } from './locks.js';
 import type { Migrator } from './migrator.js';
-import { OWNER_ROLE, TEMPLATE_PREFIX } from './names.js';
+import { likePrefix, OWNER_ROLE, TEMPLATE_PREFIX } from './names.js';
 import { clientConfig, type ServerSettings } from './server.js';
 
 const q = pg.escapeIdentifier;
@@ -88,9 +88,7 @@ async function build(admin: pg.ClientBase, server: ServerSettings, name: string,
 
 /** Every template database on the server (a cache: one per schema version, dropped by `npm run spaces:clean`). */
 export async function listTemplates(admin: pg.ClientBase): Promise<string[]> {
-  const { rows } = await admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [
-    `${TEMPLATE_PREFIX.replace('_', '\\_')}%`,
-  ]);
+  const { rows } = await admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [likePrefix(TEMPLATE_PREFIX)]);
   return rows.map((r) => r.datname);
 }
 

@@ -1,6 +1,6 @@
 /** An admin connection to the run's server, for tests that inspect what the helper did. */
-import pg from 'pg';
-import { ADMIN_URL_VAR, clientConfig, parseServerUrl, type ServerSettings } from '../../internal/integration/server.js';
+import type pg from 'pg';
+import { ADMIN_URL_VAR, parseServerUrl, withAdminClient, type ServerSettings } from '../../internal/integration/server.js';
 
 /** The server this test run uses (set up by the pgspace mocha plugin). */
 export function runServer(): ServerSettings {
@@ -8,14 +8,8 @@ export function runServer(): ServerSettings {
 }
 
 /** Runs `fn` with a superuser client on the run's server. */
-export async function withAdmin<T>(fn: (admin: pg.Client) => Promise<T>): Promise<T> {
-  const admin = new pg.Client(clientConfig(runServer()));
-  await admin.connect();
-  try {
-    return await fn(admin);
-  } finally {
-    await admin.end();
-  }
+export function withAdmin<T>(fn: (admin: pg.Client) => Promise<T>): Promise<T> {
+  return withAdminClient(runServer(), fn);
 }
 
 /** Which of `names` still exist as a database or a role. */
