@@ -2,8 +2,8 @@
  * pgspace's space helper: `await newSpace(this)` in a mocha test gives it a
  * fresh Postgres role + database. See README.md, "Writing a test".
  */
-export { newSpace, type NewSpaceOptions } from './tests.js';
-export type { Space } from './space.js';
-export { nodePgMigrate, type Migrator } from './migrator.js';
+export { newSpace, type NewSpaceOptions } from './runners/mocha-spaces.js';
+export type { Space } from './core/space.js';
+export { nodePgMigrate, type Migrator } from './core/migrator.js';
 export { migrators } from './project.js';
-export { PgspaceError } from './errors.js';
+export { PgspaceError } from './core/errors.js';

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { nodePgMigrate, type Migrator } from './migrator.js';
+import { nodePgMigrate, type Migrator } from './core/migrator.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 

@@ -14,14 +14,14 @@
 import os from 'node:os';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
-import { scramVerifier, randomPassword } from '../../internal/integration/credentials.js';
+import { scramVerifier, randomPassword } from '../../internal/integration/core/credentials.js';
 import { migrators } from '../../internal/integration/project.js';
-import { finishRun, startRun } from '../../internal/integration/run.js';
-import { closeSession, POOL_CONCURRENCY, POOL_SIZE, Session } from '../../internal/integration/session.js';
-import { newSpaceName, OWNER_ROLE } from '../../internal/integration/names.js';
-import { clientConfig, type ServerSettings } from '../../internal/integration/server.js';
-import { createSpace, createStrategy, dropSpace } from '../../internal/integration/spaces.js';
-import { newTag } from '../../internal/integration/tags.js';
+import { finishRun, startRun } from '../../internal/integration/core/run.js';
+import { closeSession, POOL_CONCURRENCY, POOL_SIZE, Session } from '../../internal/integration/core/session.js';
+import { newSpaceName, OWNER_ROLE } from '../../internal/integration/core/names.js';
+import { clientConfig, type ServerSettings } from '../../internal/integration/core/server.js';
+import { createSpace, createStrategy, dropSpace } from '../../internal/integration/core/spaces.js';
+import { newTag } from '../../internal/integration/core/tags.js';
 
 const SUITE_TESTS = Number(process.env.BENCH_TESTS ?? 300);
 const THROUGHPUT_SPACES = Number(process.env.BENCH_SPACES ?? 120);

@@ -3,8 +3,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type pg from 'pg';
-import { nodePgMigrate, type Migrator } from '../../internal/integration/migrator.js';
-import { dropTemplate, ensureTemplate, templateName } from '../../internal/integration/template.js';
+import { nodePgMigrate, type Migrator } from '../../internal/integration/core/migrator.js';
+import { dropTemplate, ensureTemplate, templateName } from '../../internal/integration/core/template.js';
 import { runServer, withAdmin } from '../support/admin.js';
 
 describe('the template', function () {

@@ -1,6 +1,6 @@
 /** An admin connection to the run's server, for tests that inspect what the helper did. */
 import type pg from 'pg';
-import { ADMIN_URL_VAR, parseServerUrl, withAdminClient, type ServerSettings } from '../../internal/integration/server.js';
+import { ADMIN_URL_VAR, parseServerUrl, withAdminClient, type ServerSettings } from '../../internal/integration/core/server.js';
 
 /** The server this test run uses (set up by the pgspace mocha plugin). */
 export function runServer(): ServerSettings {

@@ -21,7 +21,7 @@ export function runMocha(
   { timeoutMs = 60_000, started, args = [] }: { timeoutMs?: number; started?: (child: ChildProcess) => void; args?: string[] } = {},
 ): Promise<MochaRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['node_modules/mocha/bin/mocha.js', '--require', './internal/integration/mocha.ts', ...args, spec], {
+    const child = spawn(process.execPath, ['node_modules/mocha/bin/mocha.js', '--require', './internal/integration/runners/mocha.ts', ...args, spec], {
       cwd: root,
       env: { ...process.env, ...env },
       detached: true, // its own process group, so killGroup() reaches mocha's re-spawned node too

@@ -13,10 +13,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { PgspaceError, messageOf } from './errors.js';
-import { pollUntil } from './poll.js';
-import { randomSuffix } from './names.js';
-import type { ServerSettings } from './server.js';
+import { PgspaceError, messageOf } from '../core/errors.js';
+import { pollUntil } from '../core/poll.js';
+import { randomSuffix } from '../core/names.js';
+import type { ServerSettings } from '../core/server.js';
 
 /** Settings every test server gets: durability off (these clusters are thrown away). */
 export const TEST_SERVER_SETTINGS: Record<string, string> = {

@@ -6,9 +6,9 @@
 import { randomInt } from 'node:crypto';
 import dotenv from 'dotenv';
 import pg from 'pg';
-import { reapAbandonedClusters, startCluster, type EmbeddedCluster } from './embedded.js';
+import { reapAbandonedClusters, startCluster, type EmbeddedCluster } from '../embedded/cluster.js';
 import { LOCK_CLASS } from './locks.js';
-import { migrators } from './project.js';
+import { migrators } from '../project.js';
 import { abandoned, dropSpacesWhere, listSpaces } from './reaper.js';
 import { ADMIN_URL_VAR, configuredServer, connectAdmin, serverUrl, type ServerSettings } from './server.js';
 import { closeSession, RUN_ID_VAR, session } from './session.js';

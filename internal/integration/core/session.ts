@@ -11,7 +11,7 @@ import pg from 'pg';
 import { loadConfigTemplates, type ConfigTemplate } from './config-templates.js';
 import { PgspaceError, messageOf } from './errors.js';
 import type { Migrator } from './migrator.js';
-import { CONFIG_DIR } from './project.js';
+import { CONFIG_DIR } from '../project.js';
 import { SerialQueue } from './serial-queue.js';
 import { ADMIN_URL_VAR, clientConfig, parseServerUrl, type ServerSettings } from './server.js';
 import { openSpace, spaceFacts, type LiveSpace } from './space.js';

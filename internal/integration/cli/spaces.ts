@@ -6,12 +6,12 @@
  */
 import dotenv from 'dotenv';
 import pg from 'pg';
-import { clusterSettings, listClusters, removeCluster } from './embedded.js';
-import { messageOf } from './errors.js';
-import { OWNER_ROLE } from './names.js';
-import { dropSpacesWhere, isRunAlive, listSpaces } from './reaper.js';
-import { configuredServer, withAdminClient } from './server.js';
-import { dropTemplate, listTemplates } from './template.js';
+import { clusterSettings, listClusters, removeCluster } from '../embedded/cluster.js';
+import { messageOf } from '../core/errors.js';
+import { OWNER_ROLE } from '../core/names.js';
+import { dropSpacesWhere, isRunAlive, listSpaces } from '../core/reaper.js';
+import { configuredServer, withAdminClient } from '../core/server.js';
+import { dropTemplate, listTemplates } from '../core/template.js';
 
 function age(iso: string): string {
   const s = Math.round((Date.now() - Date.parse(iso)) / 1000);

@@ -1,9 +1,9 @@
 /** Binds spaces to mocha tests: given out by newSpace(), dropped or kept after the test. */
-import { PgspaceError } from './errors.js';
-import type { Migrator } from './migrator.js';
-import { defaultMigrator } from './project.js';
-import { session, type HeldSpace } from './session.js';
-import type { Space } from './space.js';
+import { PgspaceError } from '../core/errors.js';
+import type { Migrator } from '../core/migrator.js';
+import { defaultMigrator } from '../project.js';
+import { session, type HeldSpace } from '../core/session.js';
+import type { Space } from '../core/space.js';
 
 const held = new Map<Mocha.Runnable, HeldSpace[]>();
 

@@ -4,10 +4,10 @@
  * (server, lock, templates). The root hooks run in every process that runs
  * tests, including parallel workers: they drop or keep each test's spaces.
  */
-import { PgspaceError } from './errors.js';
-import { finishRun, startRun, type Run } from './run.js';
-import { closeSession, currentSession } from './session.js';
-import { releaseSpaces } from './tests.js';
+import { PgspaceError } from '../core/errors.js';
+import { finishRun, startRun, type Run } from '../core/run.js';
+import { closeSession, currentSession } from '../core/session.js';
+import { releaseSpaces } from './mocha-spaces.js';
 
 let run: Run | undefined;
 
