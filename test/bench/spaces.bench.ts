@@ -125,7 +125,7 @@ function modes(server: ServerSettings, run: number, template: string): Mode[] {
         return {
           async acquire() {
             const held = await session.acquire(migrators.trainings, 'bench');
-            return { pool: held.space.pool, release: async () => session.release(held) };
+            return { pool: held.space.pool, release: async () => void (await session.release([held], 'bench', false)) };
           },
           close: () => session.close(),
         };

@@ -6,7 +6,8 @@
  */
 import dotenv from 'dotenv';
 import pg from 'pg';
-import { clusterSettings, listClusters, removeCluster } from '../embedded/cluster.js';
+import { clusterSettings, listClusters, stopCluster, type FoundCluster } from '../embedded/cluster.js';
+import { checkoutOf } from '../embedded/record.js';
 import { messageOf } from '../core/errors.js';
 import { OWNER_ROLE } from '../core/names.js';
 import { dropSpacesWhere, isRunAlive, listSpaces } from '../core/reaper.js';
@@ -47,15 +48,35 @@ async function main(command: string | undefined): Promise<void> {
   }
   const clusters = await listClusters();
   if (clusters.length === 0) console.log('no embedded Postgres clusters on this machine (and no PGSPACE_ADMIN_URL configured)');
-  for (const { dir, record, ownerAlive } of clusters) {
-    const where = `embedded cluster ${dir} (${ownerAlive ? 'its test run is still going' : 'left by a finished or killed run'})`;
-    if (command === 'clean' && !ownerAlive) {
-      await removeCluster(dir, record);
+  const checkout = checkoutOf();
+  for (const c of clusters) {
+    const ours = c.record?.owner.checkout === checkout;
+    const where = `embedded cluster ${c.dir} (${describe(c, ours)})`;
+    if (command === 'clean' && (c.state === 'abandoned' || (c.state === 'kept' && ours))) {
+      await stopCluster(c.dir);
       console.log(`${where}: stopped and deleted`);
       continue;
     }
-    if (!record) continue;
-    await withAdminClient(clusterSettings(dir, record.port), (admin) => (command === 'list' ? list(admin, where) : clean(admin, where)));
+    if (command === 'clean' && c.state === 'kept') {
+      console.log(`${where}: left alone; run \`npm run spaces:clean\` in that checkout`);
+      continue;
+    }
+    if (command === 'list' && c.record?.port) await withAdminClient(clusterSettings(c.dir, c.record.port), (admin) => list(admin, where));
+    else if (command === 'list') console.log(`${where}: not running`);
+  }
+}
+
+function describe(c: FoundCluster, ours: boolean): string {
+  const checkout = ours ? 'this checkout' : c.record?.owner.checkout;
+  switch (c.state) {
+    case 'running':
+      return `its test run, pid ${c.record!.owner.pid} in ${checkout}, is still going`;
+    case 'kept':
+      return `kept for debugging by a run in ${checkout}`;
+    case 'young':
+      return 'being created';
+    default:
+      return 'left by a run that died';
   }
 }
 

@@ -20,3 +20,18 @@ export async function pollUntil<T>(
     await delay(intervalMs);
   }
 }
+
+/**
+ * `work`, or a PgspaceError once `ms` have passed, whichever comes first, so
+ * no step the helper takes can hang a run. The work itself is not cancelled:
+ * whoever calls this must be able to leave it behind (and the process still
+ * exits, see exit-status.ts).
+ */
+export function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new PgspaceError(`${what} did not finish within ${ms / 1000} s`)), ms);
+    timer.unref();
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}

@@ -2,14 +2,22 @@
  * One test run, from the process that owns it (mocha's main process): find or
  * start the server, hold the run's lock, reap what dead runs left, build the
  * templates, and at the end clean up everything that is not kept.
+ *
+ * The lock connection doubles as the run's heartbeat: if it is lost, the
+ * server died (or restarted, or someone ended our session), and the run is
+ * broken with one message that says what happened (run-health.ts).
  */
 import { randomInt } from 'node:crypto';
 import dotenv from 'dotenv';
 import pg from 'pg';
-import { reapAbandonedClusters, startCluster, type EmbeddedCluster } from '../embedded/cluster.js';
+import { reapClusters, startCluster, type EmbeddedCluster } from '../embedded/cluster.js';
+import { describeCluster } from '../embedded/diagnosis.js';
+import { messageOf } from './errors.js';
 import { LOCK_CLASS } from './locks.js';
+import { pollUntil, withDeadline } from './poll.js';
 import { migrators } from '../project.js';
 import { abandoned, dropSpacesWhere, listSpaces } from './reaper.js';
+import { breakRun, runBroken } from './run-health.js';
 import { ADMIN_URL_VAR, configuredServer, connectAdmin, serverUrl, type ServerSettings } from './server.js';
 import { closeSession, RUN_ID_VAR, session } from './session.js';
 
@@ -20,6 +28,23 @@ export interface Run {
   /** Holds the run's advisory lock for as long as the run lives. */
   lock: pg.Client;
   cluster?: EmbeddedCluster;
+  /** Set while finishRun closes the lock, so its end is not taken for the server's. */
+  closing?: boolean;
+  /** Set when the lock connection was lost. */
+  lost?: boolean;
+}
+
+/** How the run ended: a line about kept spaces, and anything that went wrong (the run then fails). */
+export interface RunEnd {
+  summary?: string;
+  problems: string[];
+}
+
+/** Deadlines of the steps that end a run: none may hang it. */
+const END_DEADLINE_MS = { session: 30_000, drops: 30_000, lock: 5_000, cluster: 15_000 };
+
+function say(line: string): void {
+  process.stderr.write(`pgspace: ${line}\n`);
 }
 
 /** Loads `.env` (the environment wins) and resolves the server: configured, or a fresh embedded one. */
@@ -27,8 +52,9 @@ async function resolveServer(): Promise<{ server: ServerSettings; cluster?: Embe
   dotenv.config({ quiet: true });
   const configured = configuredServer();
   if (configured) return { server: configured };
-  await reapAbandonedClusters();
+  for (const line of await reapClusters()) say(line);
   const cluster = await startCluster();
+  say(`embedded ${cluster.version} on ${cluster.place}`);
   return { server: cluster.settings, cluster };
 }
 
@@ -40,6 +66,34 @@ async function takeRunLock(lock: pg.Client): Promise<number> {
   }
 }
 
+/** The one message for a server lost mid-run: what, where, and (embedded) its log and the likely cause. */
+async function describeLoss(run: Run, err: unknown): Promise<string> {
+  const where = `${run.server.host}:${run.server.port}`;
+  if (!run.cluster) {
+    return (
+      `pgspace: lost the run's connection to Postgres at ${where} (${messageOf(err)}): the server stopped, crashed or restarted, ` +
+      'or someone ended the run\'s session. Its log is on that server.\n  The run stops here.'
+    );
+  }
+  const cluster = run.cluster;
+  // Let the postmaster finish dying, so its exit and last log lines are there to read.
+  await pollUntil('the server to exit', () => (cluster.exit() ? true : undefined), { timeoutMs: 1_000 }).catch(() => undefined);
+  return (
+    `pgspace: the embedded Postgres died during the run (${messageOf(err)}); it was on ${cluster.place}, port ${run.server.port}.\n` +
+    `  ${await describeCluster(cluster.dir, cluster.exit())}\n  The run stops here.`
+  );
+}
+
+function watchLock(run: Run): void {
+  const onLost = (err: unknown) => {
+    if (run.lost || run.closing) return;
+    run.lost = true;
+    breakRun(describeLoss(run, err));
+  };
+  run.lock.on('error', onLost);
+  run.lock.on('end', () => onLost(new Error('the connection was closed')));
+}
+
 /**
  * Starts a run: server, lock, reaping, templates; then publishes the server
  * and run id in the environment for this process and the workers it forks.
@@ -49,14 +103,15 @@ export async function startRun(): Promise<Run> {
   let lock: pg.Client | undefined;
   try {
     lock = await connectAdmin(server);
-    const id = await takeRunLock(lock);
+    const run: Run = { id: await takeRunLock(lock), server, lock, cluster };
+    watchLock(run);
     await dropSpacesWhere(lock, abandoned);
     process.env[ADMIN_URL_VAR] = serverUrl(server);
-    process.env[RUN_ID_VAR] = String(id);
+    process.env[RUN_ID_VAR] = String(run.id);
     // Build every schema's template now, so a broken migration or config
     // template fails the run once, clearly, instead of every test.
     await Promise.all(Object.values(migrators).map((m) => session().template(m)));
-    return { id, server, lock, cluster };
+    return run;
   } catch (err) {
     await closeSession().catch(() => undefined);
     await lock?.end().catch(() => undefined);
@@ -65,23 +120,44 @@ export async function startRun(): Promise<Run> {
   }
 }
 
+/** Runs one step of the end of a run, within its deadline; a failure is noted, never thrown. */
+async function step<T>(problems: string[], what: string, ms: number, work: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await withDeadline(work(), ms, what);
+  } catch (err) {
+    problems.push(`${what} failed: ${messageOf(err)}`);
+    return undefined;
+  }
+}
+
 /**
  * Ends a run: drops its remaining spaces (from crashed workers, or left by
  * tests that never finished) except kept ones, releases the lock, and stops
- * the embedded server unless a kept space lives on it. Returns a summary line
- * for people, or undefined when there is nothing to say.
+ * the embedded server unless a kept space lives on it. Never throws and never
+ * hangs: every step has a deadline, and what went wrong is returned.
  */
-export async function finishRun(run: Run): Promise<string | undefined> {
-  await closeSession();
-  await dropSpacesWhere(run.lock, (tag) => tag.run === run.id && !tag.kept);
-  const kept = (await listSpaces(run.lock)).filter((s) => s.tag.run === run.id);
-  await run.lock.end();
-  if (kept.length === 0) {
-    await run.cluster?.stop();
-    return undefined;
+export async function finishRun(run: Run): Promise<RunEnd> {
+  const problems: string[] = [];
+  const broken = runBroken();
+  await step(problems, 'closing the helper\'s connections', END_DEADLINE_MS.session, closeSession);
+  let kept: string[] = [];
+  if (!broken) {
+    await step(problems, 'dropping the run\'s spaces', END_DEADLINE_MS.drops, () => dropSpacesWhere(run.lock, (tag) => tag.run === run.id && !tag.kept));
+    kept = (await step(problems, 'listing kept spaces', END_DEADLINE_MS.drops, () => listSpaces(run.lock))) ?.filter((s) => s.tag.run === run.id).map((s) => s.name) ?? [];
   }
+  run.closing = true;
+  if (!run.lost) await step(problems, 'closing the run\'s lock connection', END_DEADLINE_MS.lock, () => run.lock.end());
+  // A server that died or stopped answering never acknowledges the end: drop the socket.
+  (run.lock as pg.Client & { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+  if (run.cluster && (broken || kept.length === 0)) {
+    await step(problems, 'stopping the embedded Postgres', END_DEADLINE_MS.cluster, () => run.cluster!.stop());
+  } else if (run.cluster) {
+    await step(problems, 'recording the kept spaces', END_DEADLINE_MS.lock, () => run.cluster!.markKept(kept));
+  }
+  if (kept.length === 0) return { problems };
   const where = run.cluster
     ? `on the embedded Postgres at ${run.server.host} (port ${run.server.port}), left running until the next test run or \`npm run spaces:clean\``
     : `on ${run.server.host}:${run.server.port}; \`npm run spaces:clean\` drops them`;
-  return `pgspace: ${kept.length} space(s) kept for failing tests ${where}: ${kept.map((s) => s.name).join(', ')}`;
+  return { summary: `pgspace: ${kept.length} space(s) kept for failing tests ${where}: ${kept.join(', ')}`, problems };
 }
+

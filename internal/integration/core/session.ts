@@ -2,19 +2,24 @@
  * The helper's state in one process (the mocha process, or one parallel
  * worker): the admin pool, the templates it has ensured, a warm pool of
  * ready spaces per template, and the queue of spaces to drop. The run's
- * global setup (mocha.ts) tells every process which server and run to use
- * through two environment variables.
+ * global setup tells every process which server and run to use through two
+ * environment variables.
  */
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import pg from 'pg';
+import { describeCluster, isClusterDir } from '../embedded/diagnosis.js';
+import { closeClients, disarm, installClientGuard, openClients, type OpenClient } from './client-guard.js';
 import { loadConfigTemplates, type ConfigTemplate } from './config-templates.js';
+import { isConnectionLost, isServerFull, isTooManyConnections } from './connection-errors.js';
 import { PgspaceError, messageOf } from './errors.js';
 import type { Migrator } from './migrator.js';
+import { withDeadline } from './poll.js';
 import { CONFIG_DIR } from '../project.js';
+import { breakRun, brokenHeadline, runBroken } from './run-health.js';
 import { SerialQueue } from './serial-queue.js';
 import { ADMIN_URL_VAR, clientConfig, parseServerUrl, type ServerSettings } from './server.js';
-import { openSpace, spaceFacts, type LiveSpace } from './space.js';
+import { openSpace, spaceFacts, type LiveSpace, type PoolWatch } from './space.js';
 import { createSpace, createStrategy, dropSpace, keepSpace, tagSpace, type CreateStrategy } from './spaces.js';
 import { newTag, type SpaceTag } from './tags.js';
 import { ensureTemplate, templateName } from './template.js';
@@ -33,10 +38,22 @@ export const RUN_ID_VAR = 'PGSPACE_RUN_ID';
 export const POOL_SIZE = 4;
 export const POOL_CONCURRENCY = Math.max(1, Math.min(4, os.availableParallelism()));
 
+/** How long keeping a failing test's space may take before the space is dropped instead. */
+const KEEP_DEADLINE_MS = 10_000;
+
 /** A space a test holds, with what is needed to drop or keep it. */
 export interface HeldSpace {
   space: LiveSpace;
+  watch: PoolWatch;
   tag: SpaceTag;
+}
+
+/** What became of a test's spaces: lines for its failure, and warnings to print. */
+export interface Released {
+  /** For a failing test: each kept space with its psql line, or why it could not be kept. */
+  notes: string[];
+  /** For a passing test: connections it left open (pgspace closed them). */
+  warnings: string[];
 }
 
 /** Per-process helper state; see the module comment. */
@@ -47,6 +64,8 @@ export class Session {
   private readonly templates = new Map<Migrator, Promise<string>>();
   private readonly pools = new Map<Migrator, WarmPool<HeldSpace>>();
   private readonly drops = new SerialQueue();
+  /** Spaces given to tests and not yet released. */
+  private inUse = 0;
 
   constructor(
     readonly server: ServerSettings,
@@ -54,8 +73,12 @@ export class Session {
     private readonly poolSize = POOL_SIZE,
     private readonly poolConcurrency = POOL_CONCURRENCY,
   ) {
+    installClientGuard();
     this.admin = new pg.Pool({ ...clientConfig(server), max: poolConcurrency + 2 });
-    this.admin.on('error', () => undefined); // an idle admin client dropped by the server is simply replaced
+    // A lost connection fails the query in progress, which is where it is handled; the pool replaces
+    // idle clients. The per-client listener matters for clients in use, which the pool leaves unlistened.
+    this.admin.on('error', () => undefined);
+    this.admin.on('connect', (client) => client.on('error', () => undefined));
   }
 
   /** The config.d templates, read and checked once per process. */
@@ -91,21 +114,56 @@ export class Session {
     }
   }
 
+  /** Throws if the run is already known to be broken: no point in touching the server. */
+  private assertUsable(): void {
+    if (runBroken()) throw new PgspaceError(`the run cannot go on: ${brokenHeadline()}`);
+  }
+
+  /**
+   * Turns a failure to reach or use the server into one that says what to do.
+   * A full disk breaks the whole run (said once, see run-health.ts); a lost
+   * server is reported by the run's own connection, with the server's log.
+   */
+  private async explain(err: unknown): Promise<unknown> {
+    const where = `Postgres at ${this.server.host}:${this.server.port}`;
+    if (isTooManyConnections(err)) {
+      const max = await this.withAdmin((c) => c.query<{ max: string }>(`SELECT current_setting('max_connections') AS max`)).then((r) => r.rows[0]!.max, () => '?');
+      const ready = [...this.pools.values()].reduce((n, p) => n + p.readyCount, 0);
+      return new PgspaceError(
+        `${where} has no connection left (max_connections = ${max}); this process holds ${ready + this.inUse} space(s) ` +
+          `(${this.inUse} given to tests, ${ready} ready in the warm pool), each with at least one open connection. ` +
+          'Hold fewer spaces at once, or raise max_connections (the embedded server has 300; docker-compose.yml sets it with `-c max_connections=`).',
+      );
+    }
+    if (isServerFull(err)) {
+      const details = isClusterDir(this.server.host) ? `\n  ${await describeCluster(this.server.host)}` : '';
+      breakRun(`pgspace: ${where} cannot write any more: ${messageOf(err)}.${details}\n  The run stops here.`);
+      return new PgspaceError(`${where} is full: ${messageOf(err)}`);
+    }
+    if (isConnectionLost(err)) return new PgspaceError(`lost the connection to ${where}: ${messageOf(err)}`);
+    return err;
+  }
+
   /** Makes a space from `migrator`'s template, with a connection already open in its pool. */
   async make(migrator: Migrator): Promise<HeldSpace> {
-    const [template, config] = await Promise.all([this.template(migrator), this.config()]);
-    this.strategy ??= this.withAdmin(createStrategy);
-    const strategy = await this.strategy;
-    const tag = newTag(this.run);
-    const id = await this.withAdmin((c) => createSpace(c, template, tag, strategy));
-    const space = openSpace(this.server, id, config);
+    this.assertUsable();
     try {
-      (await space.pool.connect()).release();
+      const [template, config] = await Promise.all([this.template(migrator), this.config()]);
+      this.strategy ??= this.withAdmin(createStrategy);
+      const strategy = await this.strategy;
+      const tag = newTag(this.run);
+      const id = await this.withAdmin((c) => createSpace(c, template, tag, strategy));
+      const { space, watch } = openSpace(this.server, id, config);
+      try {
+        (await space.pool.connect()).release();
+      } catch (err) {
+        await this.discard({ space, watch, tag }).catch(() => undefined);
+        throw err;
+      }
+      return { space, watch, tag };
     } catch (err) {
-      await this.discard({ space, tag });
-      throw err;
+      throw await this.explain(err);
     }
-    return { space, tag };
   }
 
   private pool(migrator: Migrator): WarmPool<HeldSpace> {
@@ -119,24 +177,85 @@ export class Session {
 
   /** Hands a ready space to the test titled `title`, recording the title on it. */
   async acquire(migrator: Migrator, title: string): Promise<HeldSpace> {
+    this.assertUsable();
     const held = await this.pool(migrator).take();
+    this.inUse++;
     held.tag = { ...held.tag, test: title };
-    await this.withAdmin((c) => tagSpace(c, held.space.name, held.tag));
+    try {
+      await this.withAdmin((c) => tagSpace(c, held.space.name, held.tag));
+    } catch (err) {
+      this.inUse--;
+      this.dropLater(held);
+      throw await this.explain(err);
+    }
     return held;
   }
 
   private async discard({ space }: HeldSpace): Promise<void> {
+    disarm(space.database); // its sessions are ended under whoever still holds them
     void space.pool.end().catch(() => undefined); // not awaited: a client the test never released must not hang us
     await this.withAdmin((c) => dropSpace(c, space.name));
   }
 
-  /** Drops a space a passing test is done with, in the background. */
-  release(held: HeldSpace): void {
+  /** Drops a space in the background, off the next test's path. */
+  private dropLater(held: HeldSpace): void {
     this.drops.push(() => this.discard(held));
   }
 
+  /**
+   * Releases the spaces a test held. A failing test's spaces are kept (and
+   * said so, with psql lines, only when keeping worked); a passing test's are
+   * dropped in the background, after closing any connection it left open.
+   * Once the run is broken (server gone), nothing is kept or dropped.
+   */
+  async release(held: HeldSpace[], title: string, failed: boolean): Promise<Released> {
+    this.inUse -= held.length;
+    const out: Released = { notes: [], warnings: [] };
+    if (runBroken()) return out;
+    for (const h of held) {
+      if (failed) {
+        try {
+          await withDeadline(this.keep(h, title), KEEP_DEADLINE_MS, `keeping space ${h.space.name}`);
+          out.notes.push(`space kept for debugging: ${h.space.name}\n  ${h.space.psql}`);
+        } catch (err) {
+          out.notes.push(`space ${h.space.name} could not be kept for debugging (${messageOf(await this.explain(err))}); it is dropped`);
+          this.dropLater(h);
+        }
+        continue;
+      }
+      const leaks = openClients(h.space.database, h.watch.own, h.watch.checkedOut);
+      if (leaks.length > 0) out.warnings.push(await this.describeLeaks(title, leaks));
+      closeClients(leaks);
+      this.dropLater(h);
+    }
+    return out;
+  }
+
+  /** A warning naming the test and each connection it left open, with what that session was doing. */
+  private async describeLeaks(title: string, leaks: OpenClient[]): Promise<string> {
+    const pids = leaks.map((l) => (l.client as pg.Client & { processID?: number }).processID ?? 0);
+    const activity = await withDeadline(
+      this.withAdmin((c) =>
+        c.query<{ pid: number; state: string; query: string }>(`SELECT pid, state, left(query, 80) AS query FROM pg_stat_activity WHERE pid = ANY($1)`, [pids]),
+      ),
+      5_000,
+      'reading pg_stat_activity',
+    ).then((r) => new Map(r.rows.map((row) => [row.pid, row])), () => new Map<number, { state: string; query: string }>());
+    const what = { 'space.pool': 'a client taken from space.pool and never released', pool: 'a client of a pg.Pool never ended', client: 'a pg.Client never ended' };
+    const lines = leaks.map((l, i) => {
+      const act = activity.get(pids[i]!);
+      const state = act ? ` (${act.state}${act.state === 'idle in transaction' ? `, last: ${act.query.replace(/\s+/g, ' ')}` : ''})` : '';
+      return `  - ${what[l.kind]}${state}, from ${l.site}`;
+    });
+    return (
+      `pgspace: warning: "${title}" left ${leaks.length} connection(s) to its space open; pgspace closed them:\n${lines.join('\n')}\n` +
+      '  Release pool clients (client.release()), end clients (await client.end()) and close services (await app.close()) in the test or an afterEach.'
+    );
+  }
+
   /** Keeps a failing test's space, renamed after its title; updates `space` in place. */
-  async keep({ space, tag }: HeldSpace, title: string): Promise<void> {
+  private async keep({ space, tag }: HeldSpace, title: string): Promise<void> {
+    disarm(space.database);
     void space.pool.end().catch(() => undefined);
     const name = await this.withAdmin((c) => keepSpace(c, space.name, tag, title));
     if (name !== space.name) Object.assign(space, spaceFacts(this.server, { name, password: space.password }, await this.config()));
@@ -144,8 +263,10 @@ export class Session {
 
   /** Waits for queued drops; throws if one failed (a space could not be dropped). */
   async settle(): Promise<void> {
-    const [first] = await this.drops.drain();
-    if (first) throw new PgspaceError(`dropping a space failed: ${messageOf(first)}`, { cause: first });
+    const errors = await this.drops.drain();
+    if (errors.length > 0 && !runBroken()) {
+      throw new PgspaceError(`dropping ${errors.length} space(s) failed: ${messageOf(await this.explain(errors[0]))}; the next run drops them`, { cause: errors[0] });
+    }
   }
 
   /** Discards unused ready spaces, finishes queued drops, and closes the admin pool. */
@@ -168,7 +289,7 @@ export function session(): Session {
   const run = Number(process.env[RUN_ID_VAR]);
   if (!url || !Number.isInteger(run) || run <= 0) {
     throw new PgspaceError(
-      'newSpace() needs the pgspace mocha plugin: run mocha with `--require ./internal/integration/mocha.ts` ' +
+      'newSpace() needs the pgspace mocha plugin: run mocha with `--require ./internal/integration/runners/mocha.ts` ' +
         '(the npm test scripts do), which starts or finds the Postgres server for the run.',
     );
   }

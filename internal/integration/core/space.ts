@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { callSite } from './client-guard.js';
 import { renderConfig, type ConfigTemplate } from './config-templates.js';
 import { serverUrl, type ServerSettings } from './server.js';
 import type { SpaceIdentity } from './spaces.js';
@@ -47,8 +48,16 @@ export function spaceFacts(server: ServerSettings, id: SpaceIdentity, templates:
   };
 }
 
-/** A Space with a pool logged in as its role. */
-export function openSpace(server: ServerSettings, id: SpaceIdentity, templates: ConfigTemplate[]): LiveSpace {
+/** What the helper knows of a space pool's clients, to tell a leaked client from its own idle ones. */
+export interface PoolWatch {
+  /** Every client the pool made. */
+  own: Set<pg.Client>;
+  /** Clients in use, with where they were taken. */
+  checkedOut: Map<pg.Client, string>;
+}
+
+/** A Space with a pool logged in as its role, and a watch over that pool. */
+export function openSpace(server: ServerSettings, id: SpaceIdentity, templates: ConfigTemplate[]): { space: LiveSpace; watch: PoolWatch } {
   const pool = new pg.Pool({
     host: server.host,
     port: server.port,
@@ -60,5 +69,14 @@ export function openSpace(server: ServerSettings, id: SpaceIdentity, templates: 
   });
   // Dropping or keeping a space disconnects its idle clients; that is expected.
   pool.on('error', () => undefined);
-  return { ...spaceFacts(server, id, templates), pool };
+  const watch: PoolWatch = { own: new Set(), checkedOut: new Map() };
+  // pool.query() goes through pool.connect() too, so every take is seen here, in order.
+  const sites: string[] = [];
+  const connect = pool.connect.bind(pool) as (...args: unknown[]) => unknown;
+  pool.connect = ((...args: unknown[]) => (sites.push(callSite()), connect(...args))) as typeof pool.connect;
+  pool.on('connect', (client) => watch.own.add(client));
+  pool.on('acquire', (client) => watch.checkedOut.set(client, sites.shift() ?? 'an unknown place'));
+  pool.on('release', (_err, client) => watch.checkedOut.delete(client));
+  pool.on('remove', (client) => (watch.own.delete(client), watch.checkedOut.delete(client)));
+  return { space: { ...spaceFacts(server, id, templates), pool }, watch };
 }

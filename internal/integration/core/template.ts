@@ -24,15 +24,16 @@ export async function templateName(admin: pg.ClientBase, migrator: Migrator, con
 }
 
 async function isBuilt(admin: pg.ClientBase, name: string): Promise<boolean> {
-  const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1 AND datistemplate', [name]);
+  const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1 AND datistemplate AND NOT datallowconn', [name]);
   return rowCount === 1;
 }
 
 /**
  * Makes sure the migrated template `name` exists, building it if needed.
  * Concurrent runs and workers serialise on an advisory lock, so it is built
- * once. It is built under a scratch name and renamed when complete, so a
- * failing migration leaves nothing half-built behind.
+ * once. It is built under a scratch name and becomes `name` (flagged as a
+ * template) in one transaction, so a run killed at any instant leaves either
+ * a scratch database, which the next build drops, or a finished template.
  *
  * Objects in the template belong to the NOLOGIN role `pgspace_owner`; the
  * template database itself stays owned by the admin (REASSIGN OWNED in a
@@ -40,6 +41,7 @@ async function isBuilt(admin: pg.ClientBase, name: string): Promise<boolean> {
  */
 export async function ensureTemplate(server: ServerSettings, name: string, migrator: Migrator): Promise<void> {
   const admin = new pg.Client(clientConfig(server));
+  admin.on('error', () => undefined); // a lost connection fails the query in progress; that is enough
   await admin.connect();
   try {
     if (await isBuilt(admin, name)) return;
@@ -49,6 +51,8 @@ export async function ensureTemplate(server: ServerSettings, name: string, migra
     });
     if (await isBuilt(admin, name)) return;
     await ensureOwnerRole(admin);
+    // A database by that name that is not a template was never finished (or an older format's): rebuild it.
+    if ((await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount) await dropTemplate(admin, name);
     await build(admin, server, name, migrator);
   } finally {
     await admin.end().catch(() => undefined); // ending the session releases the advisory lock
@@ -77,8 +81,10 @@ async function build(admin: pg.ClientBase, server: ServerSettings, name: string,
     } finally {
       await db.end().catch(() => undefined);
     }
-    await admin.query(`ALTER DATABASE ${q(scratch)} RENAME TO ${q(name)}`);
-    await admin.query(`ALTER DATABASE ${q(name)} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false`);
+    // One implicit transaction: it becomes the finished template all at once, or stays the scratch.
+    await admin.query(
+      `ALTER DATABASE ${q(scratch)} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false; ALTER DATABASE ${q(scratch)} RENAME TO ${q(name)}`,
+    );
   } catch (err) {
     await admin.query(`DROP DATABASE IF EXISTS ${q(scratch)} WITH (FORCE)`).catch(() => undefined);
     if (err instanceof PgspaceError) throw err;

@@ -18,6 +18,11 @@ export class WarmPool<T> {
     private readonly concurrency: number,
   ) {}
 
+  /** Items ready to be taken now. */
+  get readyCount(): number {
+    return this.ready.length;
+  }
+
   /** Starts filling the pool without taking anything. */
   warm(): void {
     this.fill();

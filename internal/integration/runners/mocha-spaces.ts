@@ -4,6 +4,7 @@ import type { Migrator } from '../core/migrator.js';
 import { defaultMigrator } from '../project.js';
 import { session, type HeldSpace } from '../core/session.js';
 import type { Space } from '../core/space.js';
+import { addNote, failuresOf, runnerWatched } from './mocha-runner.js';
 
 const held = new Map<Mocha.Runnable, HeldSpace[]>();
 
@@ -42,37 +43,27 @@ export async function newSpace(ctx: Mocha.Context, options: NewSpaceOptions = {}
   return h.space;
 }
 
+/** Whether the test passed (or was skipped) and none of its hooks failed. */
 function passed(test: Mocha.Runnable): boolean {
-  return test.state === 'passed' || test.isPending();
+  return (test.state === 'passed' || test.isPending()) && failuresOf(test).length === 0;
 }
 
 /**
  * Releases the spaces `test` holds: drops them (in the background) if it
- * passed or was skipped, otherwise keeps them and adds their names and psql
- * lines to the failure.
+ * passed or was skipped, warning about connections it left open; otherwise
+ * keeps them and adds their names and psql lines to its failure.
  */
 export async function releaseSpaces(test: Mocha.Runnable | undefined): Promise<void> {
   const spaces = test && held.get(test);
   if (!test || !spaces) return;
   held.delete(test);
-  const s = session();
-  if (passed(test)) {
-    spaces.forEach((h) => s.release(h)); // dropped in the background, off the next test's path
-    return;
-  }
-  await Promise.all(spaces.map((h) => s.keep(h, test.fullTitle())));
-  const note = spaces.map((h) => `space kept for debugging: ${h.space.name}\n  ${h.space.psql}`).join('\n');
-  appendToFailure(test, note);
+  const { notes, warnings } = await session().release(spaces, test.fullTitle(), !passed(test));
+  for (const warning of warnings) process.stderr.write(`\n${warning}\n`);
+  if (notes.length > 0) attachToFailure(test, notes.join('\n'));
 }
 
-function appendToFailure(test: Mocha.Runnable, note: string): void {
-  const err = (test as Mocha.Runnable & { err?: Error }).err;
-  if (!err) {
-    process.stderr.write(`\n${test.fullTitle()}: ${note}\n`);
-    return;
-  }
-  const before = err.message;
-  err.message = `${before}\n\n${note}\n`;
-  // Reporters print the message, then the stack minus the message it starts with.
-  if (err.stack?.includes(before)) err.stack = err.stack.replace(before, err.message);
+function attachToFailure(test: Mocha.Runnable, note: string): void {
+  const errors = runnerWatched() ? failuresOf(test) : [(test as Mocha.Runnable & { err?: Error }).err].filter((e): e is Error => !!e);
+  if (errors.length === 0) process.stderr.write(`\n${test.fullTitle()}: ${note}\n`);
+  for (const err of errors) addNote(err, note);
 }

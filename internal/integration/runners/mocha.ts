@@ -1,15 +1,30 @@
 /**
- * The mocha plugin (`--require ./internal/integration/mocha.ts`).
+ * The mocha plugin (`--require ./internal/integration/runners/mocha.ts`).
  * Global setup/teardown run once in mocha's main process: they own the run
  * (server, lock, templates). The root hooks run in every process that runs
  * tests, including parallel workers: they drop or keep each test's spaces.
+ *
+ * Exit status is the truth: whatever breaks the run (the server dies, its
+ * disk fills, the end of the run fails) makes the process exit non-zero,
+ * with one message saying what happened, and nothing here can hang.
  */
 import { PgspaceError } from '../core/errors.js';
+import { exitWhenIdle, failRun } from '../core/exit-status.js';
+import { brokenMessage, onRunBroken } from '../core/run-health.js';
+import { withDeadline } from '../core/poll.js';
 import { finishRun, startRun, type Run } from '../core/run.js';
 import { closeSession, currentSession } from '../core/session.js';
 import { releaseSpaces } from './mocha-spaces.js';
+import { stopRun, watchRunner } from './mocha-runner.js';
 
 let run: Run | undefined;
+
+watchRunner();
+onRunBroken((message) => {
+  failRun();
+  stopRun();
+  void message.then((m) => process.stderr.write(`\n${m}\n\n`));
+});
 
 /**
  * Starts the run before any test file loads. A setup problem the user can fix
@@ -26,12 +41,25 @@ export async function mochaGlobalSetup(): Promise<void> {
   }
 }
 
-/** Ends the run after every test and worker is done. */
+/**
+ * Ends the run after every test and worker is done. Never rejects (mocha
+ * would then never set an exit code) and never hangs: finishRun has a
+ * deadline on every step, and exitWhenIdle ends a process something holds open.
+ */
 export async function mochaGlobalTeardown(): Promise<void> {
-  if (!run) return;
-  const summary = await finishRun(run);
+  const ending = run;
   run = undefined;
-  if (summary) process.stderr.write(`\n${summary}\n`);
+  if (ending) {
+    const { summary, problems } = await finishRun(ending);
+    if (summary) process.stderr.write(`\n${summary}\n`);
+    if (problems.length > 0) {
+      failRun();
+      process.stderr.write(`\npgspace: the end of the run went wrong, so the run fails:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
+    }
+  }
+  // The message of a broken run is printed as soon as it is known; make sure that is before exit.
+  await withDeadline<unknown>(brokenMessage() ?? Promise.resolve(), 5_000, 'describing what broke the run').catch(() => undefined);
+  exitWhenIdle();
 }
 
 /** Root hooks: every test's spaces are released right after it. */

@@ -1,0 +1,118 @@
+/**
+ * Connections to space databases opened in this process, whoever opened them
+ * (`space.pool`, a `new pg.Client(space.url)`, a service's pool built from
+ * `space.config`), so that when a test ends pgspace can say which ones it left
+ * open and close them without crashing the run.
+ *
+ * Why a patch of pg.Client#connect: a client with no 'error' listener turns
+ * the server-side end of its session (the space being dropped) into an
+ * uncaught exception, which the runner blames on whatever test runs then.
+ * pg offers no registry of clients, so connect() is wrapped to note every
+ * client of a `pgs_` database and give it a listener that swallows a lost
+ * connection (the query in progress fails with it anyway) and anything after
+ * pgspace closed the client; other errors it rethrows when it is the only
+ * listener, exactly as an unlistened error would.
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import pg from 'pg';
+import { isConnectionLost } from './connection-errors.js';
+import { SPACE_PREFIX } from './names.js';
+
+/** A client found open on a space database. */
+export interface OpenClient {
+  client: pg.Client;
+  /** Where it was connected (for a space.pool client: where it was taken), as `file:line:col`. */
+  site: string;
+  /** 'space.pool': taken from the space's pool and not released; 'pool': a client of some other pg.Pool; 'client': a pg.Client. */
+  kind: 'space.pool' | 'pool' | 'client';
+}
+
+const open = new Map<string, Map<pg.Client, string>>(); // database -> client -> site
+const closedByPgspace = new WeakSet<pg.Client>();
+const PATCHED = Symbol.for('pgspace.clientGuard');
+
+/** The first stack frame outside pg, node internals and this helper: the user's line. */
+export function callSite(): string {
+  const frames = (new Error().stack ?? '').split('\n').slice(1);
+  const here = path.dirname(path.dirname(new URL(import.meta.url).pathname));
+  const frame = frames.find((f) => !f.includes('node_modules') && !f.includes('node:') && !f.includes(here) && /:\d+:\d+\)?$/.test(f));
+  const location = frame?.trim().replace(/^at (.*\()?/, '').replace(/\)$/, '');
+  return location ? path.relative(process.cwd(), location.replace(/^file:\/\//, '')) : 'an unknown place';
+}
+
+function track(client: pg.Client & { database?: string }): void {
+  const database = client.database;
+  if (typeof database !== 'string' || !database.startsWith(SPACE_PREFIX)) return;
+  let clients = open.get(database);
+  if (!clients) open.set(database, (clients = new Map()));
+  clients.set(client, callSite());
+  client.on('error', function guard(this: pg.Client, err: Error) {
+    // A lost connection also fails the query in progress, which is what the test sees;
+    // the event itself would only turn up as an uncaught error in whatever test runs then.
+    if (closedByPgspace.has(client) || isConnectionLost(err)) return;
+    if (this.listenerCount('error') === 1) throw err;
+  });
+  client.once('end', () => {
+    clients!.delete(client);
+    if (clients!.size === 0 && open.get(database) === clients) open.delete(database);
+  });
+}
+
+function patch(Client: typeof pg.Client): void {
+  const proto = Client.prototype as pg.Client & { [PATCHED]?: true };
+  if (proto[PATCHED]) return;
+  const connect = proto.connect;
+  proto.connect = function (this: pg.Client, ...args: unknown[]) {
+    track(this);
+    return (connect as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof proto.connect;
+  proto[PATCHED] = true;
+}
+
+/**
+ * Installs the guard on the `pg` this helper uses and, if the project
+ * resolves a different copy, on that one too. Idempotent.
+ */
+export function installClientGuard(): void {
+  patch(pg.Client);
+  try {
+    const projectPg = createRequire(path.join(process.cwd(), 'package.json'))('pg') as typeof pg;
+    if (projectPg?.Client && projectPg.Client !== pg.Client) patch(projectPg.Client);
+  } catch {
+    /* the project has no pg of its own */
+  }
+}
+
+/**
+ * The clients still open on `database`, leaving out `ownPool`'s idle clients
+ * (the helper's own): `checkedOut` maps the own pool's clients in use to where
+ * they were taken.
+ */
+export function openClients(database: string, ownPool: ReadonlySet<pg.Client>, checkedOut: ReadonlyMap<pg.Client, string>): OpenClient[] {
+  const found: OpenClient[] = [];
+  for (const [client, site] of open.get(database) ?? []) {
+    if ((client as pg.Client & { _ending?: boolean })._ending) continue; // end() called: on its way out
+    if (ownPool.has(client)) {
+      const taken = checkedOut.get(client);
+      if (taken !== undefined) found.push({ client, site: taken, kind: 'space.pool' });
+    } else {
+      found.push({ client, site, kind: typeof (client as { release?: unknown }).release === 'function' ? 'pool' : 'client' });
+    }
+  }
+  return found;
+}
+
+/** Closes clients pgspace found left open; their errors from now on are expected and swallowed. */
+export function closeClients(clients: OpenClient[]): void {
+  for (const { client, kind } of clients) {
+    closedByPgspace.add(client);
+    if (kind === 'space.pool') (client as pg.PoolClient).release(true);
+    else void client.end().catch(() => undefined);
+  }
+}
+
+/** Marks every client on `database` as closed by pgspace (the space is going away under them). */
+export function disarm(database: string): void {
+  for (const client of open.get(database)?.keys() ?? []) closedByPgspace.add(client);
+}
