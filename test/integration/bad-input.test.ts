@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,7 +29,8 @@ describe('bad input gets a clear error', function () {
     const migrations = path.join(dir, 'migrations');
     await mkdir(migrations);
     await writeFile(path.join(migrations, '001_ok.ts'), `export const up = (pgm: any) => { pgm.createTable('t', { id: 'id' }); };\n`);
-    await writeFile(path.join(migrations, '002_broken.ts'), `export const up = (pgm: any) => { pgm.sql('CREATE TABLEE nope ()'); };\n`);
+    // Unique to this run: suites running at once on one server must not build (and see) each other's template.
+    await writeFile(path.join(migrations, '002_broken.ts'), `// ${randomUUID()}\nexport const up = (pgm: any) => { pgm.sql('CREATE TABLEE nope ()'); };\n`);
     const migrator = nodePgMigrate(migrations);
     const name = await withAdmin((admin) => templateName(admin, migrator, 'test'));
 

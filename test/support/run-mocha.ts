@@ -1,8 +1,10 @@
 /** Runs a separate `mocha` test run (as a user would) and captures what it prints. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
+/** The checkout this suite runs from. */
+export const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** The outcome of a child test run. */
 export interface MochaRun {
@@ -10,19 +12,29 @@ export interface MochaRun {
   output: string;
 }
 
+/** Environment for a child run that starts its own embedded Postgres instead of using this run's server. */
+export const OWN_SERVER: NodeJS.ProcessEnv = { PGSPACE_ADMIN_URL: '', PGHOST: '' };
+
 /**
  * Runs mocha with the pgspace plugin (and `args`) on `spec` in its own process group.
  * The child inherits this run's server (PGSPACE_ADMIN_URL) unless `env`
- * says otherwise. Fails if it has not finished within `timeoutMs`.
+ * says otherwise (OWN_SERVER). Fails if it has not finished within `timeoutMs`.
  */
 export function runMocha(
   spec: string,
   env: NodeJS.ProcessEnv = {},
-  { timeoutMs = 60_000, started, args = [] }: { timeoutMs?: number; started?: (child: ChildProcess) => void; args?: string[] } = {},
+  {
+    timeoutMs = 60_000,
+    started,
+    args = [],
+    cwd = root,
+  }: { timeoutMs?: number; started?: (child: ChildProcess) => void; args?: string[]; cwd?: string } = {},
 ): Promise<MochaRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['node_modules/mocha/bin/mocha.js', '--require', './internal/integration/runners/mocha.ts', ...args, spec], {
-      cwd: root,
+    const mocha = path.join(root, 'node_modules/mocha/bin/mocha.js');
+    const plugin = path.join(root, 'internal/integration/runners/mocha.ts');
+    const child = spawn(process.execPath, [mocha, '--require', plugin, ...args, path.resolve(root, spec)], {
+      cwd,
       env: { ...process.env, ...env },
       detached: true, // its own process group, so killGroup() reaches mocha's re-spawned node too
       stdio: ['ignore', 'pipe', 'pipe'],

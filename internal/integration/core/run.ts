@@ -17,7 +17,7 @@ import { LOCK_CLASS } from './locks.js';
 import { pollUntil, withDeadline } from './poll.js';
 import { migrators } from '../project.js';
 import { abandoned, dropSpacesWhere, listSpaces } from './reaper.js';
-import { breakRun, runBroken } from './run-health.js';
+import { breakRun, brokenMessage, runBroken } from './run-health.js';
 import { ADMIN_URL_VAR, configuredServer, connectAdmin, serverUrl, type ServerSettings } from './server.js';
 import { closeSession, RUN_ID_VAR, session } from './session.js';
 
@@ -139,6 +139,8 @@ async function step<T>(problems: string[], what: string, ms: number, work: () =>
 export async function finishRun(run: Run): Promise<RunEnd> {
   const problems: string[] = [];
   const broken = runBroken();
+  // What broke the run is read from the server's log: let that finish before the cluster is deleted.
+  if (broken) await step(problems, 'describing what broke the run', END_DEADLINE_MS.lock, () => brokenMessage()!);
   await step(problems, 'closing the helper\'s connections', END_DEADLINE_MS.session, closeSession);
   let kept: string[] = [];
   if (!broken) {

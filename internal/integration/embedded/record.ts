@@ -37,14 +37,20 @@ export function checkoutOf(cwd = process.cwd()): string {
   return existsSync(path.join(dir, 'package.json')) ? dir : realpathSync(cwd);
 }
 
-/** A process's start time in clock ticks since boot, where /proc has it. */
-export function processStart(pid: number): string | undefined {
+/** A process's state letter and start time (clock ticks since boot), where /proc has them. */
+function procStat(pid: number): { state: string; started: string } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]; // field 22; the name in (…) may hold spaces
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // from field 3; the name in (…) may hold spaces
+    return { state: fields[0]!, started: fields[19]! };
   } catch {
     return undefined;
   }
+}
+
+/** A process's start time, where /proc has it. */
+export function processStart(pid: number): string | undefined {
+  return procStat(pid)?.started;
 }
 
 /** This process as an owner. */
@@ -62,11 +68,12 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
-/** Whether the owner is still running: same pid and, where known, same start time. */
+/** Whether the owner is still running: same pid, not a zombie, and, where known, same start time. */
 export function ownerAlive(owner: ClusterOwner): boolean {
   if (!pidAlive(owner.pid)) return false;
-  const started = processStart(owner.pid);
-  return owner.started === undefined || started === undefined || started === owner.started;
+  const stat = procStat(owner.pid);
+  if (!stat) return true; // no /proc: the pid is all there is
+  return stat.state !== 'Z' && (owner.started === undefined || stat.started === owner.started);
 }
 
 /** Writes the record atomically (a reader never sees half of it). */

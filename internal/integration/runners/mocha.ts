@@ -10,8 +10,7 @@
  */
 import { PgspaceError } from '../core/errors.js';
 import { exitWhenIdle, failRun } from '../core/exit-status.js';
-import { brokenMessage, onRunBroken } from '../core/run-health.js';
-import { withDeadline } from '../core/poll.js';
+import { onRunBroken } from '../core/run-health.js';
 import { finishRun, startRun, type Run } from '../core/run.js';
 import { closeSession, currentSession } from '../core/session.js';
 import { releaseSpaces } from './mocha-spaces.js';
@@ -57,8 +56,6 @@ export async function mochaGlobalTeardown(): Promise<void> {
       process.stderr.write(`\npgspace: the end of the run went wrong, so the run fails:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
     }
   }
-  // The message of a broken run is printed as soon as it is known; make sure that is before exit.
-  await withDeadline<unknown>(brokenMessage() ?? Promise.resolve(), 5_000, 'describing what broke the run').catch(() => undefined);
   exitWhenIdle();
 }
 

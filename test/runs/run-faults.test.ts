@@ -1,0 +1,200 @@
+import { expect } from 'chai';
+import { existsSync } from 'node:fs';
+import { cp, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import type { ChildProcess } from 'node:child_process';
+import { listClusters, reapClusters, startCluster, type FoundCluster } from '../../internal/integration/embedded/cluster.js';
+import { pollUntil } from '../../internal/integration/core/poll.js';
+import { ownerAlive, postmasterPid } from '../../internal/integration/embedded/record.js';
+import { serverUrl } from '../../internal/integration/core/server.js';
+import { dropSpace } from '../../internal/integration/core/spaces.js';
+import { existing, withAdmin } from '../support/admin.js';
+import { killGroup, OWN_SERVER, root, runMocha } from '../support/run-mocha.js';
+
+// Whole test runs (test/fixtures) under faults: the server killed, connections leaked,
+// every shape of failure, too many spaces. Each asserts the exit status and what a user reads.
+
+const count = (output: string, re: RegExp) => [...output.matchAll(new RegExp(re.source, `${re.flags}g`))].length;
+const failing = (output: string) => Number(/(\d+) failing/.exec(output)?.[1] ?? 0);
+const passing = (output: string) => Number(/(\d+) passing/.exec(output)?.[1] ?? 0);
+const keptIn = (output: string) => [...output.matchAll(/space kept for debugging: (\S+)/g)].map((m) => m[1]!);
+const clusterDirIn = (output: string) => /Its log \((.+)\/postgres\.log\)/.exec(output)?.[1];
+
+describe('a test run under faults', function () {
+  this.timeout(90_000);
+
+  describe('when its Postgres server dies', function () {
+    it('mid-run: exits non-zero with one message saying what happened, and stops', async function () {
+      const run = await runMocha('test/fixtures/server-dies.fixture.ts', { ...OWN_SERVER, KILL_AT: '10', KILL_SIGNAL: 'SIGKILL' });
+      expect(run.code, run.output).to.not.equal(0);
+      expect(count(run.output, /the embedded Postgres died during the run/), run.output).to.equal(1);
+      expect(run.output).to.match(/Likely cause: its process was killed by SIGKILL\.\n {2}The run stops here\./);
+      expect(passing(run.output), run.output).to.equal(10);
+      expect(failing(run.output), 'at most the test in progress fails; the rest never starts').to.be.at.most(1);
+      expect(run.output, 'no uncaught errors blamed on tests').to.not.match(/Uncaught|done\(\) called multiple times/);
+      expect(existsSync(clusterDirIn(run.output)!), 'the dead cluster is deleted').to.equal(false);
+    });
+
+    it('after the last test: the failed end of the run still makes it exit non-zero', async function () {
+      const run = await runMocha('test/fixtures/server-dies.fixture.ts', { ...OWN_SERVER, KILL_AT: '60', KILL_SIGNAL: 'SIGQUIT' });
+      expect(run.code, run.output).to.not.equal(0);
+      expect(passing(run.output), run.output).to.equal(60);
+      expect(run.output).to.not.match(/\d+ failing/);
+      expect(count(run.output, /the embedded Postgres died during the run/), run.output).to.equal(1);
+      expect(run.output, run.output).to.match(/received immediate shutdown request[\s\S]*Likely cause: something stopped it \(an immediate shutdown/);
+    });
+  });
+
+  it('runs the rest of the file when a test leaks a client, a connection or a transaction, and names the test', async function () {
+    const run = await runMocha('test/fixtures/leaks.fixture.ts');
+    expect(run.code, run.output).to.equal(0);
+    expect(count(run.output, /^RAN \d+$/m), run.output).to.equal(10);
+    expect(run.output).to.not.match(/Uncaught|failing/);
+    const warning = (test: string, what: string, line: number) =>
+      new RegExp(`warning: "a fixture that leaks ${test}" left 1 connection\\(s\\) to its space open; pgspace closed them:\\n  - ${what}.*from test/fixtures/leaks\\.fixture\\.ts:${line}:`);
+    expect(run.output).to.match(warning('leaks a pool client', 'a client taken from space.pool and never released \\(idle\\)', 11));
+    expect(run.output).to.match(warning('leaks a client of its own', 'a pg.Client never ended \\(idle\\)', 18));
+    expect(run.output).to.match(warning('leaks an open transaction', 'a pg.Client never ended \\(idle in transaction, last: INSERT INTO hours', 24));
+  });
+
+  it('shows the psql line of a kept space with every shape of failure', async function () {
+    const run = await runMocha('test/fixtures/failure-shapes.fixture.ts');
+    const kept = keptIn(run.output);
+    try {
+      expect(run.code, run.output).to.not.equal(0);
+      expect(failing(run.output), run.output).to.equal(7);
+      // Each numbered failure in the summary carries its own note and psql line.
+      const blocks = run.output.slice(run.output.indexOf('7 failing')).split(/\n {2}\d\) /).slice(1);
+      expect(blocks, run.output).to.have.length(7);
+      for (const block of blocks) expect(block, block).to.match(/space kept for debugging: pgs_failure_shapes_\w+\n\s+psql '[^']+'/);
+      expect(await existing(kept)).to.have.members(kept); // really kept
+      const url = /psql '([^']+)'/.exec(blocks[0]!)![1]!;
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      expect((await client.query('SELECT current_user AS u')).rows[0].u).to.equal(kept[0]);
+      await client.end();
+    } finally {
+      await withAdmin(async (admin) => {
+        for (const name of kept) await dropSpace(admin, name);
+      });
+    }
+  });
+
+  it('explains running out of connections: spaces live, max_connections, what to change', async function () {
+    const small = await startCluster({ max_connections: '20' });
+    try {
+      const run = await runMocha('test/fixtures/many-spaces.fixture.ts', { PGSPACE_ADMIN_URL: serverUrl(small.settings) });
+      expect(run.code, run.output).to.not.equal(0);
+      expect(run.output).to.match(
+        /has no connection left \(max_connections = 20\); this process holds \d+ space\(s\) \(\d+ given to tests, \d+ ready in the warm pool\).*raise max_connections/,
+      );
+      expect(run.output).to.not.match(/^\s*error: remaining connection slots/m);
+      const kept = keptIn(run.output);
+      const client = new pg.Client(small.settings);
+      await client.connect();
+      const { rows } = await client.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'pgs\\_%'`);
+      await client.end();
+      expect(rows.map((r) => r.datname)).to.have.members(kept); // what it says is kept is kept, and nothing else is left
+    } finally {
+      await small.stop();
+    }
+  });
+
+  describe('embedded clusters of two checkouts by one user', function () {
+    let other: string;
+    before(async function () {
+      // A second checkout of the same project: its own directory, the same files.
+      other = await mkdtemp(path.join(os.tmpdir(), 'pgspace-checkout-'));
+      await cp(path.join(root, 'package.json'), path.join(other, 'package.json'));
+      await cp(path.join(root, '.mocharc.json'), path.join(other, '.mocharc.json'));
+      for (const dir of ['node_modules', 'internal', 'test', 'src', 'config.d']) await symlink(path.join(root, dir), path.join(other, dir));
+    });
+    after(async function () {
+      await rm(other, { recursive: true, force: true });
+    });
+
+    it("never stops another checkout's kept cluster; the next run of its own checkout does, unless someone is connected", async function () {
+      const failed = await runMocha('test/fixtures/fails.fixture.ts', OWN_SERVER);
+      expect(failed.code, failed.output).to.equal(1);
+      const url = /psql '([^']+)'/.exec(failed.output)![1]!;
+      const dir = decodeURIComponent(/host=([^&]+)/.exec(url)![1]!);
+      const alive = () => postmasterPid(path.join(dir, 'data')) !== undefined;
+      expect(alive()).to.equal(true);
+
+      const elsewhere = await runMocha('test/fixtures/passes.fixture.ts', OWN_SERVER, { cwd: other });
+      expect(elsewhere.code, elsewhere.output).to.equal(0);
+      expect(alive(), 'a run in another checkout leaves it alone').to.equal(true);
+
+      const debugging = new pg.Client({ connectionString: url });
+      await debugging.connect();
+      const whileConnected = await runMocha('test/fixtures/passes.fixture.ts', OWN_SERVER);
+      expect(whileConnected.output).to.match(/left the embedded Postgres a previous run kept for debugging up .*1 session\(s\) connected/);
+      expect(alive(), 'someone is debugging in it').to.equal(true);
+      await debugging.end();
+
+      const next = await runMocha('test/fixtures/passes.fixture.ts', OWN_SERVER);
+      expect(next.output).to.match(/stopped the embedded Postgres a previous run of this checkout kept for debugging \(1 kept space\(s\)\)/);
+      expect(alive()).to.equal(false);
+      expect(existsSync(dir)).to.equal(false);
+    });
+  });
+});
+
+describe('the exit status', function () {
+  this.timeout(30_000);
+
+  it('stays non-zero after failRun(), even when the runner later sets 0 from its own exit listener', async function () {
+    const script = path.join(await mkdtemp(path.join(os.tmpdir(), 'pgspace-exit-')), 'exit.ts');
+    await writeFile(
+      script,
+      `import { failRun } from ${JSON.stringify(path.join(root, 'internal/integration/core/exit-status.ts'))};\n` +
+        `failRun();\nprocess.on('exit', () => { process.exitCode = 0; }); // what mocha does with 0 failures\n`,
+    );
+    const { spawnSync } = await import('node:child_process');
+    const result = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: root });
+    await rm(path.dirname(script), { recursive: true, force: true });
+    expect(result.status, String(result.stderr)).to.equal(1);
+  });
+});
+
+describe('an embedded cluster whose run is killed while it starts', function () {
+  this.timeout(60_000);
+
+  /** Processes (a surviving postmaster, say) whose command line names `dir`. */
+  async function processesIn(dir: string): Promise<number[]> {
+    const { readdir, readFile } = await import('node:fs/promises');
+    const pids = (await readdir('/proc')).filter((p) => /^\d+$/.test(p));
+    const found: number[] = [];
+    for (const pid of pids) if ((await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).includes(dir)) found.push(Number(pid));
+    return found;
+  }
+
+  const moments: { moment: string; reached: (c: FoundCluster) => boolean }[] = [
+    { moment: 'during initdb', reached: (c) => existsSync(path.join(c.dir, 'data')) && !existsSync(path.join(c.dir, 'postgres.log')) },
+    { moment: 'while the server starts', reached: (c) => existsSync(path.join(c.dir, 'postgres.log')) && c.record?.port === undefined },
+    { moment: 'once the server is up', reached: (c) => c.record?.port !== undefined },
+  ];
+  for (const { moment, reached } of moments) {
+    it(`leaves nothing the next run does not stop and delete: killed ${moment}`, async function () {
+      const before = new Set((await listClusters()).map((c) => c.dir));
+      let child: ChildProcess | undefined;
+      const run = runMocha('test/fixtures/passes.fixture.ts', OWN_SERVER, { started: (c) => (child = c) });
+      const cluster = await pollUntil(
+        `a new cluster ${moment}`,
+        async () => (await listClusters()).find((c) => !before.has(c.dir) && reached(c)),
+        { timeoutMs: 30_000, intervalMs: 1 },
+      );
+      const dir = cluster.dir;
+      killGroup(child!);
+      await run;
+      // The next run comes once the killed one is gone (SIGKILL takes a moment to finish a process).
+      await pollUntil('the killed run to be gone', () => (ownerAlive(cluster.record!.owner) ? undefined : true), { timeoutMs: 10_000 });
+
+      await reapClusters(); // what the next run does first
+      expect(existsSync(dir), dir).to.equal(false);
+      expect(await processesIn(dir), 'no orphaned server').to.deep.equal([]);
+    });
+  }
+});
