@@ -37,6 +37,16 @@ describe('a test run under faults', function () {
       expect(existsSync(clusterDirIn(run.output)!), 'the dead cluster is deleted').to.equal(false);
     });
 
+    it('mid-run in parallel mode: the workers stop too, and the message is said once', async function () {
+      const run = await runMocha('test/fixtures/server-dies.fixture.ts', { ...OWN_SERVER, KILL_AT: '10', KILL_SIGNAL: 'SIGKILL' }, {
+        args: ['--parallel', '--jobs', '2', path.join(root, 'test/fixtures/passes.fixture.ts')],
+      });
+      expect(run.code, run.output).to.not.equal(0);
+      expect(count(run.output, /the embedded Postgres died during the run/), run.output).to.equal(1);
+      expect(failing(run.output), run.output).to.be.at.most(2);
+      expect(run.output, 'the rest of the killed file never runs').to.not.match(/test 20/);
+    });
+
     it('after the last test: the failed end of the run still makes it exit non-zero', async function () {
       const run = await runMocha('test/fixtures/server-dies.fixture.ts', { ...OWN_SERVER, KILL_AT: '60', KILL_SIGNAL: 'SIGQUIT' });
       expect(run.code, run.output).to.not.equal(0);

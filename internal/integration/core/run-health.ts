@@ -6,6 +6,7 @@
  * clear message instead of every remaining test failing with ENOENT.
  */
 let broken: Promise<string> | undefined;
+let heartbeat = false;
 let headline = 'the Postgres server is gone';
 const listeners = new Set<(message: Promise<string>) => void>();
 
@@ -39,4 +40,14 @@ export function onRunBroken(listener: (message: Promise<string>) => void): void 
 /** The full message of what broke the run, once it is known; undefined while the run is fine. */
 export function brokenMessage(): Promise<string> | undefined {
   return broken;
+}
+
+/** Called by the process that holds the run's lock connection: it reports a lost server itself, with the server's log. */
+export function holdHeartbeat(): void {
+  heartbeat = true;
+}
+
+/** Whether this process holds the run's lock connection (see holdHeartbeat). */
+export function holdsHeartbeat(): boolean {
+  return heartbeat;
 }

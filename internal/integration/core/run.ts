@@ -17,7 +17,7 @@ import { LOCK_CLASS } from './locks.js';
 import { pollUntil, withDeadline } from './poll.js';
 import { migrators } from '../project.js';
 import { abandoned, dropSpacesWhere, listSpaces } from './reaper.js';
-import { breakRun, brokenMessage, runBroken } from './run-health.js';
+import { breakRun, brokenMessage, holdHeartbeat, runBroken } from './run-health.js';
 import { ADMIN_URL_VAR, configuredServer, connectAdmin, serverUrl, type ServerSettings } from './server.js';
 import { closeSession, RUN_ID_VAR, session } from './session.js';
 
@@ -90,6 +90,7 @@ function watchLock(run: Run): void {
     run.lost = true;
     breakRun(describeLoss(run, err));
   };
+  holdHeartbeat();
   run.lock.on('error', onLost);
   run.lock.on('end', () => onLost(new Error('the connection was closed')));
 }

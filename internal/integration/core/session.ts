@@ -16,7 +16,7 @@ import { PgspaceError, messageOf } from './errors.js';
 import type { Migrator } from './migrator.js';
 import { withDeadline } from './poll.js';
 import { CONFIG_DIR } from '../project.js';
-import { breakRun, brokenHeadline, runBroken } from './run-health.js';
+import { breakRun, brokenHeadline, holdsHeartbeat, runBroken } from './run-health.js';
 import { SerialQueue } from './serial-queue.js';
 import { ADMIN_URL_VAR, clientConfig, parseServerUrl, type ServerSettings } from './server.js';
 import { openSpace, spaceFacts, type LiveSpace, type PoolWatch } from './space.js';
@@ -122,7 +122,8 @@ export class Session {
   /**
    * Turns a failure to reach or use the server into one that says what to do.
    * A full disk breaks the whole run (said once, see run-health.ts); a lost
-   * server is reported by the run's own connection, with the server's log.
+   * server is reported by the process holding the run's lock, with the
+   * server's log, and stops any other process (a parallel worker) at once.
    */
   private async explain(err: unknown): Promise<unknown> {
     const where = `Postgres at ${this.server.host}:${this.server.port}`;
@@ -140,7 +141,11 @@ export class Session {
       breakRun(`pgspace: ${where} cannot write any more: ${messageOf(err)}.${details}\n  The run stops here.`);
       return new PgspaceError(`${where} is full: ${messageOf(err)}`);
     }
-    if (isConnectionLost(err)) return new PgspaceError(`lost the connection to ${where}: ${messageOf(err)}`);
+    if (isConnectionLost(err)) {
+      // A parallel worker stops its own file at once; the main process says what happened, with the server's log.
+      if (!holdsHeartbeat()) breakRun(`pgspace: lost the connection to ${where} (${messageOf(err)}); this worker stops here.`);
+      return new PgspaceError(`lost the connection to ${where}: ${messageOf(err)}`);
+    }
     return err;
   }
 
