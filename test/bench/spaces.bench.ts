@@ -21,7 +21,6 @@ import { closeSession, POOL_CONCURRENCY, POOL_SIZE, Session } from '../../intern
 import { newSpaceName, OWNER_ROLE } from '../../internal/integration/core/names.js';
 import { clientConfig, type ServerSettings } from '../../internal/integration/core/server.js';
 import { createSpace, createStrategy, dropSpace } from '../../internal/integration/core/spaces.js';
-import { newTag } from '../../internal/integration/core/tags.js';
 
 const SUITE_TESTS = Number(process.env.BENCH_TESTS ?? 300);
 const THROUGHPUT_SPACES = Number(process.env.BENCH_SPACES ?? 120);
@@ -102,13 +101,13 @@ function modes(server: ServerSettings, run: number, template: string): Mode[] {
         const strategy = await createStrategy(admin);
         return {
           async acquire() {
-            const id = await createSpace(admin, template, newTag(run), strategy);
+            const id = await createSpace(admin, template, run, strategy);
             const pool = await connected(spacePool(server, id.name, id.password));
             return {
               pool,
               release: async () => {
                 await pool.end();
-                await dropSpace(admin, id.name);
+                await dropSpace(admin, server, id.name);
               },
             };
           },
@@ -145,7 +144,7 @@ function modes(server: ServerSettings, run: number, template: string): Mode[] {
           acquire: async () => ({ pool, release: async () => undefined }),
           close: async () => {
             await pool.end();
-            await dropSpace(admin, name);
+            await dropSpace(admin, server, name);
             await admin.end();
           },
         };

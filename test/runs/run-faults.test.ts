@@ -10,7 +10,7 @@ import { pollUntil } from '../../internal/integration/core/poll.js';
 import { ownerAlive, postmasterPid } from '../../internal/integration/embedded/record.js';
 import { serverUrl } from '../../internal/integration/core/server.js';
 import { dropSpace } from '../../internal/integration/core/spaces.js';
-import { existing, withAdmin } from '../support/admin.js';
+import { existing, runServer, withAdmin } from '../support/admin.js';
 import { killGroup, OWN_SERVER, root, runMocha } from '../support/run-mocha.js';
 
 // Whole test runs (test/fixtures) under faults: the server killed, connections leaked,
@@ -87,7 +87,7 @@ describe('a test run under faults', function () {
       await client.end();
     } finally {
       await withAdmin(async (admin) => {
-        for (const name of kept) await dropSpace(admin, name);
+        for (const name of kept) await dropSpace(admin, runServer(), name);
       });
     }
   });

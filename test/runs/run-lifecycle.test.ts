@@ -4,20 +4,18 @@ import pg from 'pg';
 import { pollUntil } from '../../internal/integration/core/poll.js';
 import { listSpaces } from '../../internal/integration/core/reaper.js';
 import { dropSpace } from '../../internal/integration/core/spaces.js';
-import { existing, withAdmin } from '../support/admin.js';
+import { existing, runServer, withAdmin } from '../support/admin.js';
 import { killGroup, runMocha } from '../support/run-mocha.js';
 
 // Whole test runs of fixture files (test/fixtures), against this run's server.
 
-/** Databases and roles (even half-made ones) tagged with run `run`. */
+/** Spaces of run `run` (even half-made ones) whose database or role still exists. */
 const spacesOfRun = (run: number) =>
   withAdmin(async (admin) => {
     const { rows } = await admin.query<{ name: string }>(
-      `SELECT datname AS name FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba
-        WHERE datname LIKE 'pgs\\_%'
-          AND coalesce(shobj_description(d.oid, 'pg_database'), shobj_description(r.oid, 'pg_authid'))::jsonb->>'run' = $1
-       UNION SELECT rolname FROM pg_roles WHERE rolname LIKE 'pgs\\_%' AND shobj_description(oid, 'pg_authid')::jsonb->>'run' = $1`,
-      [String(run)],
+      `SELECT name FROM pgspace.spaces s WHERE run = $1
+          AND (EXISTS (SELECT 1 FROM pg_database WHERE datname = s.name) OR EXISTS (SELECT 1 FROM pg_roles WHERE rolname = s.name))`,
+      [run],
     );
     return rows.map((r) => r.name);
   });
@@ -48,7 +46,7 @@ describe('a test run', function () {
       await client.end();
       expect(rows).to.deep.equal([{ who: name, trainer_id: 'left-for-debugging' }]);
     } finally {
-      await withAdmin((admin) => dropSpace(admin, name!));
+      await withAdmin((admin) => dropSpace(admin, runServer(), name!));
     }
   });
 
@@ -62,7 +60,7 @@ describe('a test run', function () {
       },
     });
     const [name] = await pollUntil('the hanging run to take a space', () => spacesIn(output)[0] && spacesIn(output), { timeoutMs: 30_000 });
-    const run = (await withAdmin(listSpaces)).find((s) => s.name === name)!.tag.run;
+    const run = (await withAdmin(listSpaces)).find((s) => s.name === name)!.run;
     killGroup(child!); // mid-test, with its warm pool still making spaces
     await killed;
     expect(await spacesOfRun(run)).to.include(name); // abandoned, until...

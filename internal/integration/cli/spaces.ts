@@ -11,30 +11,33 @@ import { checkoutOf } from '../embedded/record.js';
 import { messageOf } from '../core/errors.js';
 import { OWNER_ROLE } from '../core/names.js';
 import { dropSpacesWhere, isRunAlive, listSpaces } from '../core/reaper.js';
-import { configuredServer, withAdminClient } from '../core/server.js';
+import { configuredServer, withAdminClient, type ServerSettings } from '../core/server.js';
+import { spaceFacts } from '../core/space.js';
+import { dropRole } from '../core/spaces.js';
 import { dropTemplate, listTemplates } from '../core/template.js';
 
-function age(iso: string): string {
-  const s = Math.round((Date.now() - Date.parse(iso)) / 1000);
+function age(at: Date): string {
+  const s = Math.round((Date.now() - at.getTime()) / 1000);
   return s < 120 ? `${s}s` : s < 7200 ? `${Math.round(s / 60)}m` : `${Math.round(s / 3600)}h`;
 }
 
-async function list(admin: pg.Client, where: string): Promise<void> {
+async function list(admin: pg.Client, server: ServerSettings, where: string): Promise<void> {
   const spaces = await listSpaces(admin);
   console.log(`${where}: ${spaces.length} space(s)`);
   for (const s of spaces) {
-    const state = s.tag.kept ? 'kept' : s.runAlive ? 'live' : 'abandoned';
-    console.log(`  ${s.name}  ${state}  run ${s.tag.run}  ${age(s.tag.createdAt)} old  ${s.tag.test ?? '(not yet given to a test)'}`);
+    const state = s.keptAt ? `kept ${age(s.keptAt)} ago` : s.runAlive ? 'live' : 'abandoned';
+    console.log(`  ${s.name}  ${state}  run ${s.run}  ${s.test ?? '(not yet given to a test)'}`);
+    if (s.keptAt && s.password) console.log(`    ${spaceFacts(server, { name: s.name, password: s.password }, []).psql}`);
   }
 }
 
-async function clean(admin: pg.Client, where: string): Promise<void> {
-  const dropped = await dropSpacesWhere(admin, (_tag, runAlive) => !runAlive); // kept ones too
+async function clean(admin: pg.Client, server: ServerSettings, where: string): Promise<void> {
+  const dropped = await dropSpacesWhere(admin, server, (s) => !s.runAlive); // kept ones too
   // Templates are a cache shared by runs: only drop them when no run is using the server.
   const templates = (await isRunAlive(admin)) ? [] : await listTemplates(admin);
   for (const t of templates) await dropTemplate(admin, t);
-  if (templates.length > 0) await admin.query(`DROP ROLE IF EXISTS ${pg.escapeIdentifier(OWNER_ROLE)}`);
-  console.log(`${where}: dropped ${dropped.length} space database(s)/role(s) and ${templates.length} template(s)`);
+  if (templates.length > 0) await dropRole(admin, server, OWNER_ROLE);
+  console.log(`${where}: dropped ${dropped.length} space(s) and ${templates.length} template(s)`);
 }
 
 async function main(command: string | undefined): Promise<void> {
@@ -43,7 +46,7 @@ async function main(command: string | undefined): Promise<void> {
   const configured = configuredServer();
   if (configured) {
     const where = `${configured.host}:${configured.port}`;
-    await withAdminClient(configured, (admin) => (command === 'list' ? list(admin, where) : clean(admin, where)));
+    await withAdminClient(configured, (admin) => (command === 'list' ? list(admin, configured, where) : clean(admin, configured, where)));
     return;
   }
   const clusters = await listClusters();
@@ -61,7 +64,10 @@ async function main(command: string | undefined): Promise<void> {
       console.log(`${where}: left alone; run \`npm run spaces:clean\` in that checkout`);
       continue;
     }
-    if (command === 'list' && c.record?.port) await withAdminClient(clusterSettings(c.dir, c.record.port), (admin) => list(admin, where));
+    if (command === 'list' && c.record?.port) {
+      const server = clusterSettings(c.dir, c.record.port);
+      await withAdminClient(server, (admin) => list(admin, server, where));
+    }
     else if (command === 'list') console.log(`${where}: not running`);
   }
 }

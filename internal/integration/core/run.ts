@@ -17,6 +17,8 @@ import { LOCK_CLASS } from './locks.js';
 import { pollUntil, withDeadline } from './poll.js';
 import { migrators } from '../project.js';
 import { abandoned, dropSpacesWhere, listSpaces } from './reaper.js';
+import { ensureRegistry } from './registry.js';
+import { sealWarning } from './seal-check.js';
 import { breakRun, brokenMessage, holdHeartbeat, runBroken } from './run-health.js';
 import { ADMIN_URL_VAR, configuredServer, connectAdmin, serverUrl, type ServerSettings } from './server.js';
 import { closeSession, RUN_ID_VAR, session } from './session.js';
@@ -106,7 +108,12 @@ export async function startRun(): Promise<Run> {
     lock = await connectAdmin(server);
     const run: Run = { id: await takeRunLock(lock), server, lock, cluster };
     watchLock(run);
-    await dropSpacesWhere(lock, abandoned);
+    await ensureRegistry(lock);
+    if (!cluster) {
+      const warning = await sealWarning(lock, server);
+      if (warning) process.stderr.write(`${warning}\n`);
+    }
+    await dropSpacesWhere(lock, server, abandoned);
     process.env[ADMIN_URL_VAR] = serverUrl(server);
     process.env[RUN_ID_VAR] = String(run.id);
     // Build every schema's template now, so a broken migration or config
@@ -145,8 +152,8 @@ export async function finishRun(run: Run): Promise<RunEnd> {
   await step(problems, 'closing the helper\'s connections', END_DEADLINE_MS.session, closeSession);
   let kept: string[] = [];
   if (!broken) {
-    await step(problems, 'dropping the run\'s spaces', END_DEADLINE_MS.drops, () => dropSpacesWhere(run.lock, (tag) => tag.run === run.id && !tag.kept));
-    kept = (await step(problems, 'listing kept spaces', END_DEADLINE_MS.drops, () => listSpaces(run.lock))) ?.filter((s) => s.tag.run === run.id).map((s) => s.name) ?? [];
+    await step(problems, 'dropping the run\'s spaces', END_DEADLINE_MS.drops, () => dropSpacesWhere(run.lock, run.server, (s) => s.run === run.id && !s.keptAt));
+    kept = (await step(problems, 'listing kept spaces', END_DEADLINE_MS.drops, () => listSpaces(run.lock))) ?.filter((s) => s.run === run.id).map((s) => s.name) ?? [];
   }
   run.closing = true;
   if (!run.lost) await step(problems, 'closing the run\'s lock connection', END_DEADLINE_MS.lock, () => run.lock.end());

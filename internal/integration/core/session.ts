@@ -20,8 +20,8 @@ import { breakRun, brokenHeadline, holdsHeartbeat, runBroken } from './run-healt
 import { SerialQueue } from './serial-queue.js';
 import { ADMIN_URL_VAR, clientConfig, parseServerUrl, type ServerSettings } from './server.js';
 import { openSpace, spaceFacts, type LiveSpace, type PoolWatch } from './space.js';
-import { createSpace, createStrategy, dropSpace, keepSpace, tagSpace, type CreateStrategy } from './spaces.js';
-import { newTag, type SpaceTag } from './tags.js';
+import { recordTest } from './registry.js';
+import { createSpace, createStrategy, dropSpace, keepSpace, type CreateStrategy } from './spaces.js';
 import { ensureTemplate, templateName } from './template.js';
 import { WarmPool } from './warm-pool.js';
 
@@ -45,7 +45,6 @@ const KEEP_DEADLINE_MS = 10_000;
 export interface HeldSpace {
   space: LiveSpace;
   watch: PoolWatch;
-  tag: SpaceTag;
 }
 
 /** What became of a test's spaces: lines for its failure, and warnings to print. */
@@ -156,16 +155,15 @@ export class Session {
       const [template, config] = await Promise.all([this.template(migrator), this.config()]);
       this.strategy ??= this.withAdmin(createStrategy);
       const strategy = await this.strategy;
-      const tag = newTag(this.run);
-      const id = await this.withAdmin((c) => createSpace(c, template, tag, strategy));
+      const id = await this.withAdmin((c) => createSpace(c, template, this.run, strategy));
       const { space, watch } = openSpace(this.server, id, config);
       try {
         (await space.pool.connect()).release();
       } catch (err) {
-        await this.discard({ space, watch, tag }).catch(() => undefined);
+        await this.discard({ space, watch }).catch(() => undefined);
         throw err;
       }
-      return { space, watch, tag };
+      return { space, watch };
     } catch (err) {
       throw await this.explain(err);
     }
@@ -185,9 +183,8 @@ export class Session {
     this.assertUsable();
     const held = await this.pool(migrator).take();
     this.inUse++;
-    held.tag = { ...held.tag, test: title };
     try {
-      await this.withAdmin((c) => tagSpace(c, held.space.name, held.tag));
+      await this.withAdmin((c) => recordTest(c, held.space.name, title));
     } catch (err) {
       this.inUse--;
       this.dropLater(held);
@@ -199,7 +196,7 @@ export class Session {
   private async discard({ space }: HeldSpace): Promise<void> {
     disarm(space.database); // its sessions are ended under whoever still holds them
     void space.pool.end().catch(() => undefined); // not awaited: a client the test never released must not hang us
-    await this.withAdmin((c) => dropSpace(c, space.name));
+    await this.withAdmin((c) => dropSpace(c, this.server, space.name));
   }
 
   /** Drops a space in the background, off the next test's path. */
@@ -259,10 +256,10 @@ export class Session {
   }
 
   /** Keeps a failing test's space, renamed after its title; updates `space` in place. */
-  private async keep({ space, tag }: HeldSpace, title: string): Promise<void> {
+  private async keep({ space }: HeldSpace, title: string): Promise<void> {
     disarm(space.database);
     void space.pool.end().catch(() => undefined);
-    const name = await this.withAdmin((c) => keepSpace(c, space.name, tag, title));
+    const name = await this.withAdmin((c) => keepSpace(c, space, title));
     if (name !== space.name) Object.assign(space, spaceFacts(this.server, { name, password: space.password }, await this.config()));
   }
 

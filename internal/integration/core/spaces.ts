@@ -1,10 +1,21 @@
-/** The SQL life of a space: create, tag, keep, drop. Every identifier is quoted. */
+/**
+ * The SQL life of a space: create, keep, drop. Every identifier is quoted.
+ *
+ * Sealed: a space's role can log in to its own database only. On a server
+ * whose pg_hba.conf says `sameuser` (the embedded one, the compose one) that
+ * holds at authentication, before any privilege; everywhere, the database is
+ * created closed (ALLOW_CONNECTIONS false) and opened in the transaction that
+ * revokes PUBLIC's CONNECT and grants the role its own, so nobody can slip in
+ * between. The database belongs to the admin, so its role cannot grant the
+ * database to anyone else or rewrite anything about it.
+ */
 import pg from 'pg';
 import { randomPassword, scramVerifier } from './credentials.js';
 import { PgspaceError, messageOf } from './errors.js';
 import { newSpaceName, OWNER_ROLE, readableName } from './names.js';
 import { pollUntil } from './poll.js';
-import { tagLiteral, type SpaceTag } from './tags.js';
+import { forget, keepSql, registerSql } from './registry.js';
+import { withAdminClient, type ServerSettings } from './server.js';
 
 const q = pg.escapeIdentifier;
 
@@ -33,35 +44,32 @@ export interface SpaceIdentity {
 }
 
 /**
- * Creates a role and a database cloned from `template`, owned by the role.
- * The role is a plain login (no superuser, createdb, createrole) and a member
- * of the template objects' owner, so it can use every table and sequence;
- * CONNECT is revoked from PUBLIC, so no other space's role can get in.
+ * Creates a role and a database cloned from `template`, for run `run`. The
+ * role is a plain login (no superuser, createdb, createrole) and a member of
+ * the template objects' owner, so it can use every table and sequence; it may
+ * connect to, create in and make temporary tables in its database, nothing else.
  */
-export async function createSpace(admin: AdminDb, template: string, tag: SpaceTag, strategy: CreateStrategy): Promise<SpaceIdentity> {
+export async function createSpace(admin: AdminDb, template: string, run: number, strategy: CreateStrategy): Promise<SpaceIdentity> {
   const name = newSpaceName();
   const password = randomPassword();
   const id = q(name);
-  const tagSql = tagLiteral(tag);
+  // Registered in the role's own transaction: whatever exists of a space, the reaper can find.
   await admin.query(
-    `CREATE ROLE ${id} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS ` +
-      `PASSWORD ${pg.escapeLiteral(scramVerifier(password))} IN ROLE ${q(OWNER_ROLE)}; ` +
-      `COMMENT ON ROLE ${id} IS ${tagSql}`,
+    `${registerSql(name, run)}; ` +
+      `CREATE ROLE ${id} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS ` +
+      `PASSWORD ${pg.escapeLiteral(scramVerifier(password))} IN ROLE ${q(OWNER_ROLE)}`,
   );
   try {
-    // CREATE DATABASE cannot run in a transaction block, so it is a query of its own.
-    await admin.query(`CREATE DATABASE ${id} OWNER ${id} TEMPLATE ${q(template)}${strategy}`);
-    await admin.query(`REVOKE ALL ON DATABASE ${id} FROM PUBLIC; COMMENT ON DATABASE ${id} IS ${tagSql}`);
+    // CREATE DATABASE cannot run in a transaction block, so it is a query of its own, and closed.
+    await admin.query(`CREATE DATABASE ${id} TEMPLATE ${q(template)}${strategy} ALLOW_CONNECTIONS false`);
+    await admin.query(
+      `REVOKE ALL ON DATABASE ${id} FROM PUBLIC; GRANT CONNECT, TEMPORARY, CREATE ON DATABASE ${id} TO ${id}; ` +
+        `ALTER DATABASE ${id} WITH ALLOW_CONNECTIONS true`,
+    );
   } catch (err) {
-    await dropSpace(admin, name).catch(() => undefined);
     throw new PgspaceError(`creating a space from template ${template} failed: ${messageOf(err)}`, { cause: err });
   }
   return { name, password };
-}
-
-/** Records the tag (e.g. the test that now holds the space) on the database. */
-export async function tagSpace(admin: AdminDb, name: string, tag: SpaceTag): Promise<void> {
-  await admin.query(`COMMENT ON DATABASE ${q(name)} IS ${tagLiteral(tag)}`);
 }
 
 /**
@@ -86,30 +94,51 @@ export async function emptyDatabase(admin: AdminDb, name: string, graceMs = 1_00
   );
 }
 
-/** Drops a space: its database, once nobody is in it, then its role. */
-export async function dropSpace(admin: AdminDb, name: string): Promise<void> {
+/**
+ * Drops a role, whatever it left elsewhere. A space's role can own or be
+ * granted things in databases other than its own (a large object, a grant
+ * from another space, default privileges), and DROP ROLE refuses while any
+ * remain: those databases are found in pg_shdepend and cleared with DROP
+ * OWNED there, then the role is dropped.
+ */
+export async function dropRole(admin: AdminDb, server: ServerSettings, role: string): Promise<void> {
+  try {
+    await admin.query(`DROP ROLE IF EXISTS ${q(role)}`);
+    return;
+  } catch (err) {
+    if ((err as { code?: string }).code !== '2BP01') throw err; // dependent objects
+  }
+  const { rows } = await admin.query<{ datname: string }>(
+    `SELECT DISTINCT d.datname FROM pg_shdepend s JOIN pg_database d ON d.oid = s.dbid
+      WHERE s.refobjid = (SELECT oid FROM pg_roles WHERE rolname = $1) AND d.datallowconn`,
+    [role],
+  );
+  for (const database of new Set([server.database, ...rows.map((r) => r.datname)])) {
+    await withAdminClient({ ...server, database }, (db) => db.query(`DROP OWNED BY ${q(role)}`));
+  }
+  await admin.query(`DROP ROLE IF EXISTS ${q(role)}`);
+}
+
+/** Drops a space: its database, once nobody is in it, then its role, then its row. */
+export async function dropSpace(admin: AdminDb, server: ServerSettings, name: string): Promise<void> {
   await emptyDatabase(admin, name);
   await admin.query(`DROP DATABASE IF EXISTS ${q(name)} WITH (FORCE)`);
-  await admin.query(`DROP ROLE IF EXISTS ${q(name)}`);
+  await dropRole(admin, server, name);
+  await forget(admin, name);
 }
 
 /**
  * Keeps a failing test's space: marks it kept (never reaped automatically)
  * and renames it after the test title so it is easy to find. Renaming needs
  * the database to be empty of sessions, so leftovers (e.g. a service pool the
- * test did not close) are disconnected first. Returns the new name; if the
- * rename is impossible the space keeps its old name.
+ * test did not close) are disconnected first. Returns the new name.
  */
-export async function keepSpace(admin: AdminDb, name: string, tag: SpaceTag, title: string): Promise<string> {
-  await tagSpace(admin, name, { ...tag, test: title, kept: true });
-  const readable = readableName(name, title);
-  if (readable === name) return name;
-  try {
-    await emptyDatabase(admin, name, 0); // the test is over: whoever is still connected goes now
-    // One implicit transaction: both names change, or neither. SCRAM secrets survive a rename.
-    await admin.query(`ALTER DATABASE ${q(name)} RENAME TO ${q(readable)}; ALTER ROLE ${q(name)} RENAME TO ${q(readable)}`);
-    return readable;
-  } catch {
-    return name;
-  }
+export async function keepSpace(admin: AdminDb, id: SpaceIdentity, title: string): Promise<string> {
+  const readable = readableName(id.name, title);
+  await emptyDatabase(admin, id.name, 0); // the test is over: whoever is still connected goes now
+  // One implicit transaction: names and row change together, or not at all. SCRAM secrets survive a rename.
+  const rename =
+    readable === id.name ? '' : `ALTER DATABASE ${q(id.name)} RENAME TO ${q(readable)}; ALTER ROLE ${q(id.name)} RENAME TO ${q(readable)}; `;
+  await admin.query(`${rename}${keepSql(id.name, readable, title, id.password)}`);
+  return readable;
 }

@@ -68,7 +68,10 @@ export async function ensureOwnerRole(admin: pg.ClientBase): Promise<void> {
 async function build(admin: pg.ClientBase, server: ServerSettings, name: string, migrator: Migrator): Promise<void> {
   const scratch = `${name}_build`;
   await admin.query(`DROP DATABASE IF EXISTS ${q(scratch)} WITH (FORCE)`); // left by a build that was killed
-  await admin.query(`CREATE DATABASE ${q(scratch)} TEMPLATE template0`);
+  // Closed until PUBLIC's CONNECT is gone: on a server that does not seal at login, a space's
+  // role (a member of the owner role) must never get into the schema every space is cloned from.
+  await admin.query(`CREATE DATABASE ${q(scratch)} TEMPLATE template0 ALLOW_CONNECTIONS false`);
+  await admin.query(`REVOKE ALL ON DATABASE ${q(scratch)} FROM PUBLIC; ALTER DATABASE ${q(scratch)} WITH ALLOW_CONNECTIONS true`);
   try {
     const db = new pg.Client(clientConfig(server, scratch));
     await db.connect();

@@ -39,6 +39,19 @@ export const TEST_SERVER_SETTINGS: Record<string, string> = {
   log_checkpoints: 'off',
 };
 
+/**
+ * Who may log in where: the admin (postgres) anywhere; every other role only to
+ * the database of its own name (`sameuser`), so a space's role can reach its
+ * own database and nothing else, whatever it is granted. Over the private
+ * unix socket without a password (see "Cheap credentials" in the README).
+ */
+export const SEALED_HBA = `# Written by pgspace: spaces are sealed at login.
+local   all       postgres                 trust
+host    all       postgres  127.0.0.1/32   scram-sha-256
+local   sameuser  all                      trust
+host    sameuser  all       127.0.0.1/32   scram-sha-256
+`;
+
 /** How the admin reaches the cluster in `dir`: its unix socket (trust), as postgres. */
 export function clusterSettings(dir: string, port: number): ServerSettings {
   return { host: dir, port, user: 'postgres', password: '', database: 'postgres' };
@@ -107,6 +120,9 @@ export async function startCluster(settings: Record<string, string> = {}): Promi
     if (user) await fs.chown(dir, user.uid, user.gid);
     const bin = await binaries(user);
     await initdb(bin, dir, user);
+    const hba = path.join(dataDirOf(dir), 'pg_hba.conf');
+    await fs.writeFile(hba, SEALED_HBA, { mode: 0o600 });
+    if (user) await fs.chown(hba, user.uid, user.gid);
     const started = await startServer(bin, dir, user, { ...TEST_SERVER_SETTINGS, ...settings });
     record.port = started.port;
     await writeRecord(dir, record);

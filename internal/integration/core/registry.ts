@@ -1,0 +1,80 @@
+/**
+ * Who made which space, for which test, kept where spaces cannot reach it: a
+ * table in the admin's database, in a schema PUBLIC has no rights on (and, on
+ * a sealed server, space roles cannot even log in to that database). So a
+ * space can neither hide from the reaper (as it could by rewriting a COMMENT
+ * on its own database) nor read other spaces' tests, hosts or pids.
+ *
+ * A space's row is written in the same transaction as its role, before its
+ * database exists: whatever a run is killed in the middle of, the next run
+ * finds it here.
+ */
+import os from 'node:os';
+import pg from 'pg';
+import type { AdminDb } from './spaces.js';
+
+const lit = pg.escapeLiteral;
+const TABLE = 'pgspace.spaces';
+/** Serialises creating the registry (the one-key advisory form, apart from the run and template locks). */
+const REGISTRY_LOCK = 0x7067737072656769n; // "pgspregi"
+
+/** One space's row. */
+export interface SpaceRecord {
+  name: string;
+  /** The test run that created it (held as an advisory lock while the run lives, see reaper.ts). */
+  run: number;
+  /** Host and pid of the process that created it, for people reading the list. */
+  host: string;
+  pid: number;
+  createdAt: Date;
+  /** Full title of the test that holds it, once one does. */
+  test?: string | null;
+  /** Set when a failing test's space is kept for debugging: never reaped automatically. */
+  keptAt?: Date | null;
+  /** A kept space's password, for its psql line in `npm run spaces` (a one-test secret). */
+  password?: string | null;
+}
+
+/** Creates the registry if this server has none yet. */
+export async function ensureRegistry(admin: AdminDb): Promise<void> {
+  const { rows } = await admin.query<{ ok: boolean }>(`SELECT to_regclass('${TABLE}') IS NOT NULL AS ok`);
+  if (rows[0]!.ok) return;
+  await admin.query(
+    `BEGIN; SELECT pg_advisory_xact_lock(${REGISTRY_LOCK});
+     CREATE SCHEMA IF NOT EXISTS pgspace; REVOKE ALL ON SCHEMA pgspace FROM PUBLIC;
+     CREATE TABLE IF NOT EXISTS ${TABLE} (
+       name text PRIMARY KEY, run integer NOT NULL, host text NOT NULL, pid integer NOT NULL,
+       created_at timestamptz NOT NULL DEFAULT now(), test text, kept_at timestamptz, password text);
+     COMMIT`,
+  );
+}
+
+/** The SQL that registers space `name` of run `run`, made by this process (for a multi-statement query). */
+export function registerSql(name: string, run: number): string {
+  return `INSERT INTO ${TABLE} (name, run, host, pid) VALUES (${lit(name)}, ${run}, ${lit(os.hostname())}, ${process.pid})`;
+}
+
+/** Records the test that now holds the space. */
+export async function recordTest(admin: AdminDb, name: string, test: string): Promise<void> {
+  await admin.query(`UPDATE ${TABLE} SET test = $2 WHERE name = $1`, [name, test]);
+}
+
+/** The SQL that marks a space kept for `test` and renames its row (for the transaction that renames the space). */
+export function keepSql(name: string, newName: string, test: string, password: string): string {
+  return `UPDATE ${TABLE} SET name = ${lit(newName)}, test = ${lit(test)}, kept_at = now(), password = ${lit(password)} WHERE name = ${lit(name)}`;
+}
+
+/** Removes a space's row (once its database and role are gone). */
+export async function forget(admin: AdminDb, name: string): Promise<void> {
+  await admin.query(`DELETE FROM ${TABLE} WHERE name = $1`, [name]);
+}
+
+/** Every registered space; none if the server has no registry. */
+export async function registered(admin: AdminDb): Promise<SpaceRecord[]> {
+  const { rows } = await admin.query<{ ok: boolean }>(`SELECT to_regclass('${TABLE}') IS NOT NULL AS ok`);
+  if (!rows[0]!.ok) return [];
+  const result = await admin.query<SpaceRecord>(
+    `SELECT name, run, host, pid, created_at AS "createdAt", test, kept_at AS "keptAt", password FROM ${TABLE} ORDER BY name`,
+  );
+  return result.rows;
+}
