@@ -5,11 +5,18 @@ export interface ErrorEnvelope {
   error: { code: string; message: string };
 }
 
+/** The standard error body. */
+export function errorBody(code: string, message: string): ErrorEnvelope {
+  return { error: { code, message } };
+}
+
 /** An error with a code that maps to an HTTP status. */
 export interface CodedError {
   code: string;
   message: string;
 }
+
+const CODE_BY_STATUS: Record<number, string> = { 413: 'payload-too-large', 415: 'unsupported-media-type' };
 
 /**
  * Makes every error a JSON envelope `{ error: { code, message } }`:
@@ -20,18 +27,20 @@ export interface CodedError {
 export function errorEnvelope(app: FastifyInstance, statusByCode: Record<string, number>, isCoded: (err: unknown) => err is CodedError): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (isCoded(err) && statusByCode[err.code]) {
-      return reply.status(statusByCode[err.code]!).send({ error: { code: err.code, message: err.message } });
+      return reply.status(statusByCode[err.code]!).send(errorBody(err.code, err.message));
     }
     if (err.validation) {
-      return reply.status(400).send({ error: { code: 'invalid-request', message: err.message } });
+      return reply.status(400).send(errorBody('invalid-request', err.message));
     }
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
-      return reply.status(err.statusCode).send({ error: { code: 'bad-request', message: err.message } });
+      // fastify's own refusals: malformed JSON, a body too large, a content type it cannot parse.
+      const code = CODE_BY_STATUS[err.statusCode] ?? 'bad-request';
+      return reply.status(err.statusCode).send(errorBody(code, err.message));
     }
     request.log.error({ err }, 'unhandled error');
-    return reply.status(500).send({ error: { code: 'internal', message: 'internal error' } });
+    return reply.status(500).send(errorBody('internal', 'internal error'));
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({ error: { code: 'not-found', message: `no route for ${request.method} ${request.url}` } }),
+    reply.status(404).send(errorBody('not-found', `no route for ${request.method} ${request.url}`)),
   );
 }

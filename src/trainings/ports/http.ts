@@ -5,6 +5,7 @@ import { MAX_NOTES_LENGTH, type Training, type User } from '../domain/training.j
 import type { TrainingsApp } from '../app/trainings-app.js';
 import { UsersServiceError } from '../adapters/users-http-client.js';
 import { errorEnvelope, type CodedError } from '../../shared/http-errors.js';
+import { instant, text } from '../../shared/http-schemas.js';
 
 /** HTTP status for each error code the application can raise. */
 export const STATUS_BY_CODE: Record<string, number> = {
@@ -25,7 +26,7 @@ const userHeaders = {
   type: 'object',
   required: ['x-user-id', 'x-user-role'],
   properties: {
-    'x-user-id': { type: 'string', minLength: 1, maxLength: 200 },
+    'x-user-id': text(200, 1),
     'x-user-role': { type: 'string', enum: ['attendee', 'trainer'] },
   },
 } as const;
@@ -46,7 +47,6 @@ function trainingJson(t: Training) {
   };
 }
 
-const isoDateTime = { type: 'string', format: 'date-time' } as const;
 
 /** Registers the routes; `app` is the application the routes call. */
 export function trainingsHttp(server: FastifyInstance, app: TrainingsApp): void {
@@ -61,7 +61,7 @@ export function trainingsHttp(server: FastifyInstance, app: TrainingsApp): void 
           type: 'object',
           required: ['hours'],
           additionalProperties: false,
-          properties: { hours: { type: 'array', minItems: 1, maxItems: 500, items: isoDateTime } },
+          properties: { hours: { type: 'array', minItems: 1, maxItems: 500, items: instant } },
         },
       },
     },
@@ -75,7 +75,8 @@ export function trainingsHttp(server: FastifyInstance, app: TrainingsApp): void 
     '/trainers/:trainerId/hours',
     {
       schema: {
-        querystring: { type: 'object', required: ['from', 'to'], properties: { from: isoDateTime, to: isoDateTime } },
+        params: { type: 'object', properties: { trainerId: text(200, 1) } },
+        querystring: { type: 'object', required: ['from', 'to'], additionalProperties: false, properties: { from: instant, to: instant } },
       },
     },
     async (request) => {
@@ -94,9 +95,9 @@ export function trainingsHttp(server: FastifyInstance, app: TrainingsApp): void 
           required: ['trainerId', 'startsAt'],
           additionalProperties: false,
           properties: {
-            trainerId: { type: 'string', minLength: 1, maxLength: 200 },
-            startsAt: isoDateTime,
-            notes: { type: 'string', maxLength: MAX_NOTES_LENGTH },
+            trainerId: text(200, 1),
+            startsAt: instant,
+            notes: text(MAX_NOTES_LENGTH),
           },
         },
       },
@@ -113,7 +114,7 @@ export function trainingsHttp(server: FastifyInstance, app: TrainingsApp): void 
     return { trainings: trainings.map(trainingJson) };
   });
 
-  server.delete<{ Params: { id: string } }>('/trainings/:id', { schema: { headers: userHeaders } }, async (request) => {
+  server.delete<{ Params: { id: string } }>('/trainings/:id', { schema: { headers: userHeaders, params: { type: 'object', properties: { id: text(100, 1) } } } }, async (request) => {
     return app.cancelTraining(userOf(request), request.params.id);
   });
 }

@@ -9,9 +9,22 @@ export class InsufficientBalanceError extends Error {
   }
 }
 
-/** The balance after `change`; a balance never goes below zero. */
+/** The most trainings a balance can hold (and far below what the database column can). */
+export const MAX_BALANCE = 100_000;
+
+/** A top-up that would take a balance above MAX_BALANCE. */
+export class BalanceLimitError extends Error {
+  readonly code = 'balance-limit';
+  constructor(userId: string, balance: number, change: number) {
+    super(`user ${userId} has ${balance} training(s); adding ${change} would pass the limit of ${MAX_BALANCE}`);
+    this.name = 'BalanceLimitError';
+  }
+}
+
+/** The balance after `change`: never below zero, and never raised above MAX_BALANCE. */
 export function applyBalanceChange(userId: string, balance: number, change: number): number {
   const next = balance + change;
   if (next < 0) throw new InsufficientBalanceError(userId, balance, change);
+  if (change > 0 && next > MAX_BALANCE) throw new BalanceLimitError(userId, balance, change);
   return next;
 }

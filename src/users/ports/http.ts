@@ -2,14 +2,15 @@
 import type { FastifyInstance } from 'fastify';
 import { errorEnvelope, type CodedError } from '../../shared/http-errors.js';
 import type { UsersRepository } from '../adapters/postgres-users.js';
-import { InsufficientBalanceError } from '../domain/balance.js';
+import { text } from '../../shared/http-schemas.js';
+import { BalanceLimitError, InsufficientBalanceError } from '../domain/balance.js';
 
-const isCoded = (err: unknown): err is CodedError => err instanceof InsufficientBalanceError;
-const userParams = { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 200 } } } as const;
+const isCoded = (err: unknown): err is CodedError => err instanceof InsufficientBalanceError || err instanceof BalanceLimitError;
+const userParams = { type: 'object', properties: { id: text(200, 1) } } as const;
 
 /** Registers the routes over `users`. */
 export function usersHttp(server: FastifyInstance, users: UsersRepository): void {
-  errorEnvelope(server, { 'insufficient-balance': 409 }, isCoded);
+  errorEnvelope(server, { 'insufficient-balance': 409, 'balance-limit': 422 }, isCoded);
 
   server.get<{ Params: { id: string } }>('/users/:id', { schema: { params: userParams } }, async (request) => ({
     id: request.params.id,
