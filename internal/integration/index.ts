@@ -4,6 +4,6 @@
  */
 export { newSpace, type NewSpaceOptions } from './runners/mocha-spaces.js';
 export type { Space } from './core/space.js';
-export { nodePgMigrate, type Migrator } from './core/migrator.js';
+export { nodePgMigrate, type Migrator, type NodePgMigrateOptions } from './core/migrator.js';
 export { migrators } from './project.js';
 export { PgspaceError } from './core/errors.js';

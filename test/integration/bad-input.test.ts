@@ -40,4 +40,57 @@ describe('bad input gets a clear error', function () {
     const left = await withAdmin((admin) => admin.query('SELECT datname FROM pg_database WHERE datname LIKE $1', [`${name}%`]));
     expect(left.rows).to.deep.equal([]);
   });
+
+  /** Builds a template from `files` (name → content) in a fresh migrations folder; resolves to the error. */
+  async function buildError(files: Record<string, string>): Promise<Error> {
+    const migrations = path.join(dir, 'migrations');
+    await mkdir(migrations);
+    for (const [name, content] of Object.entries(files)) await writeFile(path.join(migrations, name), content);
+    const migrator = nodePgMigrate(migrations);
+    const name = await withAdmin((admin) => templateName(admin, migrator, 'test'));
+    const error = await ensureTemplate(runServer(), name, migrator).then(() => undefined, (e: unknown) => e);
+    expect(error).to.be.instanceOf(PgspaceError);
+    return error as Error;
+  }
+
+  it('a failing .sql migration names file:line:column and shows the line', async function () {
+    const error = await buildError({ '001_schema.sql': `-- ${randomUUID()}
+CREATE TABLE a (id int);
+
+CREATE TABLE b (
+  id int GENERATED ALWAYS AS (1) VIRTUAL
+);
+` });
+    expect(error.message).to.match(/001_schema\.sql:5:\d+: syntax error at or near "VIRTUAL"/);
+    expect(error.message).to.include('  id int GENERATED ALWAYS AS (1) VIRTUAL');
+    expect(error.message).to.match(/\n\s+\^/);
+  });
+
+  it('a bad COPY row names its line in the file', async function () {
+    const error = await buildError({ '001_data.sql': `-- ${randomUUID()}
+CREATE TABLE n (v int);
+COPY n (v) FROM stdin;
+1
+2
+three
+\\.
+` });
+    expect(error.message).to.match(/001_data\.sql:6: invalid input syntax for type integer: "three" \(row 3 of the COPY on line 3\)/);
+  });
+
+  it('a psql command in a .sql file is named, not sent to the server', async function () {
+    const error = await buildError({ '001_dump.sql': `-- ${randomUUID()}
+\\connect shop
+CREATE TABLE x ();
+` });
+    expect(error.message).to.match(/001_dump\.sql:2: `\\connect` is a psql command/);
+  });
+
+  it('a SQL error in a .ts migration shows its line and column in the SQL it ran', async function () {
+    const error = await buildError({
+      '001_big.ts': `// ${randomUUID()}\nexport const up = (pgm: any) => { pgm.sql('CREATE TABLE a (id int);\\nCREATE TABLE b (id int,\\n  name txet);'); };\n`,
+    });
+    expect(error.message).to.match(/migration .*001_big\.ts failed: type "txet" does not exist at line 3, column 8 of the SQL it ran/);
+    expect(error.message).to.include('  name txet);');
+  });
 });

@@ -2,55 +2,104 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { runner, jiti, type MigrationBuilder } from 'node-pg-migrate';
-import type pg from 'pg';
+import pg from 'pg';
 import { PgspaceError, messageOf } from './errors.js';
+import { OWNER_ROLE } from './names.js';
+import { errorPlace, runScript, showPlace } from './sql-script.js';
 
 /**
  * Puts a schema into a database. The helper migrates a template database once
  * per distinct `hash()` and clones it for every space, so `hash` must change
- * whenever the resulting schema would (e.g. a hash of the migration files).
+ * whenever the resulting schema would (e.g. a hash of every file it reads).
  */
 export interface Migrator {
   /** A stable fingerprint of everything that determines the schema. */
   hash(): Promise<string>;
-  /** Applies the schema through `client` (already connected to the database to migrate). */
+  /**
+   * Runs first, as the admin (a superuser), in the template database: for what
+   * only a superuser may do, e.g. `CREATE EXTENSION pg_stat_statements`.
+   */
+  setup?(admin: pg.Client): Promise<void>;
+  /**
+   * Applies the schema through `client`, connected to the template database
+   * as the role that will own every object (`pgspace_owner`; spaces are its members).
+   */
   migrate(client: pg.Client): Promise<void>;
+}
+
+/** Options of nodePgMigrate. */
+export interface NodePgMigrateOptions {
+  /**
+   * Other files or directories the migrations read (e.g. `pgm.sql(readFileSync(...))`):
+   * their contents join the hash, so changing one rebuilds the template.
+   */
+  inputs?: string[];
+  /** See Migrator.setup; its source text joins the hash. */
+  setup?: (admin: pg.Client) => Promise<void>;
 }
 
 type MigrationAction = (pgm: MigrationBuilder, done?: () => void) => Promise<void> | void;
 
-const MIGRATION_FILE = /\.(ts|js|mjs|cjs)$/;
-
-async function migrationFiles(dir: string): Promise<string[]> {
-  let names: string[];
+async function readDir(dir: string): Promise<string[]> {
   try {
-    names = await fs.readdir(dir);
+    return await fs.readdir(dir);
   } catch (err) {
     throw new PgspaceError(`cannot read the migrations directory ${dir}: ${messageOf(err)}`);
   }
-  return names.filter((n) => MIGRATION_FILE.test(n) && !n.endsWith('.d.ts')).sort();
+}
+
+/** Every file under `target` (a file or a directory), sorted, as absolute paths. */
+async function filesUnder(target: string): Promise<string[]> {
+  const stat = await fs.stat(target).catch((err: unknown) => {
+    throw new PgspaceError(`cannot read the migration input ${target}: ${messageOf(err)}`);
+  });
+  if (!stat.isDirectory()) return [target];
+  const entries = await fs.readdir(target, { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name)).sort();
+}
+
+/** Sends every query through `client` and remembers the text of the first that failed (to place a SQL error's `position`). */
+function recordingFailures(client: pg.Client): { failed: () => string; restore: () => void } {
+  const query = client.query;
+  let failed = '';
+  client.query = function (this: pg.Client, ...args: unknown[]) {
+    const first = args[0] as string | { text?: string };
+    const text = typeof first === 'string' ? first : (first?.text ?? '');
+    const result = (query as (...a: unknown[]) => unknown).apply(this, args);
+    // A side branch only: the caller still gets (and handles) the rejection.
+    if (result instanceof Promise) result.catch(() => void (failed ||= text));
+    return result;
+  } as typeof client.query;
+  return { failed: () => failed, restore: () => void (client.query = query) };
 }
 
 /**
- * A Migrator for a directory of node-pg-migrate migrations. The hash covers
- * file names and contents; a failing migration is reported with its file.
+ * A Migrator for a directory of node-pg-migrate migrations: `.ts`/`.js` files,
+ * and `.sql` files (node-pg-migrate's `-- Up Migration` format, or a plain
+ * script such as a pg_dump, see sql-script.ts). The hash covers every file in
+ * the directory and in `options.inputs`. A failing migration is reported with
+ * its file, and the line and column when the server gives a position.
  */
-export function nodePgMigrate(dir: string): Migrator {
+export function nodePgMigrate(dir: string, options: NodePgMigrateOptions = {}): Migrator {
   const absolute = path.resolve(dir);
+  const inputs = (options.inputs ?? []).map((i) => path.resolve(i));
   return {
     async hash() {
       const digest = createHash('sha256');
-      for (const name of await migrationFiles(absolute)) {
-        digest.update(name).update('\0').update(await fs.readFile(path.join(absolute, name))).update('\0');
+      await readDir(absolute);
+      for (const file of [...(await filesUnder(absolute)), ...(await Promise.all(inputs.map(filesUnder))).flat()]) {
+        digest.update(path.relative(absolute, file)).update('\0').update(await fs.readFile(file)).update('\0');
       }
+      digest.update(options.setup?.toString() ?? '');
       return digest.digest('hex');
     },
+    setup: options.setup,
     async migrate(client) {
       // node-pg-migrate builds a file's SQL, then runs it, before moving to the
       // next file; recording the file whose `up` ran last names the culprit
       // of both JS errors and SQL errors.
       let current = '';
-      const loader = async (filePaths: string[]) =>
+      const codeLoader = async (filePaths: string[]) =>
         Promise.all(
           filePaths.map(async (filePath) => {
             const file = path.relative(process.cwd(), filePath);
@@ -69,6 +118,21 @@ export function nodePgMigrate(dir: string): Migrator {
             return { id: filePath, filePaths: [filePath], actions: { ...actions, up: tracked } };
           }),
         );
+      const sqlLoader = async (filePaths: string[]) =>
+        filePaths.map((filePath) => ({
+          id: filePath,
+          filePaths: [filePath],
+          actions: {
+            up: async () => {
+              current = filePath;
+              const script = upPart(await fs.readFile(filePath, 'utf8'));
+              await runScript(client, script, pg.escapeIdentifier(OWNER_ROLE), path.relative(process.cwd(), filePath));
+              await client.query('SET search_path TO DEFAULT'); // pg_dump empties it for the session
+            },
+            down: false as const,
+          },
+        }));
+      const queries = recordingFailures(client);
       try {
         await runner({
           dbClient: client,
@@ -78,14 +142,31 @@ export function nodePgMigrate(dir: string): Migrator {
           singleTransaction: true,
           checkOrder: true,
           noLock: true, // the template is built under the helper's own lock
-          migrationLoaderStrategies: [{ extensions: ['.ts', '.js', '.mjs', '.cjs'], loader }],
+          migrationLoaderStrategies: [
+            { extensions: ['.ts', '.js', '.mjs', '.cjs'], loader: codeLoader },
+            { extensions: ['.sql'], loader: sqlLoader },
+          ],
           log: () => undefined,
         });
       } catch (err) {
         if (err instanceof PgspaceError) throw err;
         const file = current ? path.relative(process.cwd(), current) : dir;
-        throw new PgspaceError(`migration ${file} failed: ${messageOf(err)}`, { cause: err });
+        const at = errorPlace(err, queries.failed());
+        const where = at ? ` at line ${at.line}, column ${at.column} of the SQL it ran${showPlace(at)}` : '';
+        throw new PgspaceError(`migration ${file} failed: ${messageOf(err)}${where}`, { cause: err });
+      } finally {
+        queries.restore();
       }
     },
   };
+}
+
+/** The part of a node-pg-migrate `.sql` migration before `-- Down Migration` (the whole file if it has no markers). */
+function upPart(content: string): string {
+  const down = content.search(/^\s*--[\s-]*down\s+migration/im);
+  const up = content.search(/^\s*--[\s-]*up\s+migration/im);
+  if (down < 0) return content;
+  // Blank out the down part instead of cutting it, so line numbers stay the file's.
+  const blank = (text: string) => text.replace(/[^\n]/g, '');
+  return down > up ? content.slice(0, down) + blank(content.slice(down)) : blank(content.slice(0, up)) + content.slice(up);
 }

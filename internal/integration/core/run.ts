@@ -13,15 +13,16 @@ import pg from 'pg';
 import { reapClusters, startCluster, type EmbeddedCluster } from '../embedded/cluster.js';
 import { describeCluster } from '../embedded/diagnosis.js';
 import { messageOf } from './errors.js';
+import { loadConfigTemplates } from './config-templates.js';
 import { LOCK_CLASS } from './locks.js';
+import { CONFIG_DIR } from '../project.js';
 import { pollUntil, withDeadline } from './poll.js';
-import { migrators } from '../project.js';
 import { abandoned, dropSpacesWhere, listSpaces } from './reaper.js';
 import { ensureRegistry } from './registry.js';
 import { sealWarning } from './seal-check.js';
 import { breakRun, brokenMessage, holdHeartbeat, runBroken } from './run-health.js';
 import { ADMIN_URL_VAR, configuredServer, connectAdmin, serverUrl, type ServerSettings } from './server.js';
-import { closeSession, RUN_ID_VAR, session } from './session.js';
+import { closeSession, RUN_ID_VAR } from './session.js';
 
 /** A run in progress; pass it back to finishRun. */
 export interface Run {
@@ -98,10 +99,12 @@ function watchLock(run: Run): void {
 }
 
 /**
- * Starts a run: server, lock, reaping, templates; then publishes the server
+ * Starts a run: config.d checked, server, lock, reaping (templates are built
+ * when a test first needs one); then publishes the server
  * and run id in the environment for this process and the workers it forks.
  */
 export async function startRun(): Promise<Run> {
+  await loadConfigTemplates(CONFIG_DIR); // a typo there fails the run once, up front, not every test
   const { server, cluster } = await resolveServer();
   let lock: pg.Client | undefined;
   try {
@@ -116,9 +119,6 @@ export async function startRun(): Promise<Run> {
     await dropSpacesWhere(lock, server, abandoned);
     process.env[ADMIN_URL_VAR] = serverUrl(server);
     process.env[RUN_ID_VAR] = String(run.id);
-    // Build every schema's template now, so a broken migration or config
-    // template fails the run once, clearly, instead of every test.
-    await Promise.all(Object.values(migrators).map((m) => session().template(m)));
     return run;
   } catch (err) {
     await closeSession().catch(() => undefined);

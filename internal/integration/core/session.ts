@@ -85,12 +85,16 @@ export class Session {
     return (this.configTemplates ??= loadConfigTemplates(CONFIG_DIR));
   }
 
-  /** The name of `migrator`'s template, built if this is the first process to need it. */
+  /**
+   * The name of `migrator`'s template, built when a test first asks for this
+   * schema (a schema no test uses costs nothing). A failed build is not
+   * retried: every test of that schema fails at once with the same message.
+   */
   template(migrator: Migrator): Promise<string> {
     let name = this.templates.get(migrator);
     if (!name) {
       name = this.buildTemplate(migrator);
-      name.catch(() => this.templates.delete(migrator)); // let a later test retry, and see the error itself
+      name.catch(() => undefined); // each test awaiting it sees the error; none is left unhandled
       this.templates.set(migrator, name);
     }
     return name;

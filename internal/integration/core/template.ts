@@ -9,7 +9,7 @@ import { clientConfig, type ServerSettings } from './server.js';
 const q = pg.escapeIdentifier;
 
 /** Bump when the way templates are built changes, so old ones are not reused. */
-const TEMPLATE_FORMAT = 1;
+const TEMPLATE_FORMAT = 2; // 2: schema public belongs to the owner role, setup hook
 
 /**
  * The template's name: a hash of the migrations, the config templates and
@@ -76,9 +76,12 @@ async function build(admin: pg.ClientBase, server: ServerSettings, name: string,
     const db = new pg.Client(clientConfig(server, scratch));
     await db.connect();
     try {
-      // Migrations run as the owner role, the way a service runs them as its own role.
-      await db.query(`GRANT CREATE ON DATABASE ${q(scratch)} TO ${q(OWNER_ROLE)}`);
-      await db.query(`GRANT ALL ON SCHEMA public TO ${q(OWNER_ROLE)}`);
+      await migrator.setup?.(db).catch((err: unknown) => {
+        throw new PgspaceError(`the schema's setup (run as ${server.user}) failed: ${messageOf(err)}`, { cause: err });
+      });
+      // Migrations run as the owner role, the way a service runs them as its own role; it owns
+      // schema public too, so a dump's `ALTER SCHEMA public OWNER TO …` and `COMMENT ON SCHEMA` work.
+      await db.query(`GRANT CREATE ON DATABASE ${q(scratch)} TO ${q(OWNER_ROLE)}; ALTER SCHEMA public OWNER TO ${q(OWNER_ROLE)}`);
       await db.query(`SET ROLE ${q(OWNER_ROLE)}`);
       await migrator.migrate(db);
     } finally {

@@ -1,5 +1,5 @@
 /**
- * The mocha plugin (`--require ./internal/integration/runners/mocha.ts`).
+ * The mocha plugin, loaded by `.mocharc.json` (`require`).
  * Global setup/teardown run once in mocha's main process: they own the run
  * (server, lock, templates). The root hooks run in every process that runs
  * tests, including parallel workers: they drop or keep each test's spaces.
@@ -17,6 +17,9 @@ import { releaseSpaces } from './mocha-spaces.js';
 import { stopRun, watchRunner } from './mocha-runner.js';
 
 let run: Run | undefined;
+/** Mocha calls the hooks once per `--require` of this file, and `.mocharc.json` already has one: act once. */
+let setUp = false;
+let tornDown = false;
 
 watchRunner();
 onRunBroken((message) => {
@@ -31,6 +34,8 @@ onRunBroken((message) => {
  * message alone: mocha would otherwise print it as an unhandled rejection.
  */
 export async function mochaGlobalSetup(): Promise<void> {
+  if (setUp) return;
+  setUp = true;
   try {
     run = await startRun();
   } catch (err) {
@@ -46,6 +51,8 @@ export async function mochaGlobalSetup(): Promise<void> {
  * deadline on every step, and exitWhenIdle ends a process something holds open.
  */
 export async function mochaGlobalTeardown(): Promise<void> {
+  if (tornDown) return;
+  tornDown = true;
   const ending = run;
   run = undefined;
   if (ending) {
