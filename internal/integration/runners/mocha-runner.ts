@@ -5,7 +5,6 @@
  * `fail` events say which tests failed, directly or through one of their
  * hooks, with which error objects; and the runner is what stops a run.
  */
-import Mocha from 'mocha';
 
 const PATCHED = Symbol.for('pgspace.mochaRunner');
 let runner: Mocha.Runner | undefined;
@@ -17,9 +16,9 @@ function owningTest(runnable: Mocha.Runnable): Mocha.Runnable | undefined {
   return runnable.ctx?.currentTest ?? undefined;
 }
 
-/** Starts watching every run in this process. Idempotent. */
-export function watchRunner(): void {
-  const proto = Mocha.prototype as Mocha & { [PATCHED]?: true };
+/** Starts watching every run in this process, by wrapping `Mocha#run`. Idempotent. The class is passed in: only the plugin itself imports mocha. */
+export function watchRunner(MochaClass: typeof Mocha): void {
+  const proto = MochaClass.prototype as Mocha & { [PATCHED]?: true };
   if (proto[PATCHED]) return;
   const run = proto.run;
   proto.run = function (this: Mocha, ...args: Parameters<Mocha['run']>) {

@@ -1,18 +1,14 @@
 /** Binds spaces to mocha tests: given out by newSpace(), dropped or kept after the test. */
 import { PgspaceError } from '../core/errors.js';
-import type { Migrator } from '../core/migrator.js';
-import { defaultMigrator } from '../project.js';
+import { defaultSchema } from '../core/project-config.js';
 import { session, type HeldSpace } from '../core/session.js';
 import type { Space } from '../core/space.js';
 import { addNote, failuresOf, runnerWatched } from './mocha-runner.js';
+import type { NewSpaceOptions } from './test-space.js';
 
 const held = new Map<Mocha.Runnable, HeldSpace[]>();
 
-/** Options for newSpace. */
-export interface NewSpaceOptions {
-  /** The schema to start from; defaults to the project's (see project.ts). */
-  migrator?: Migrator;
-}
+export type { NewSpaceOptions };
 
 function owningTest(ctx: Mocha.Context | undefined): Mocha.Runnable {
   const runnable = ctx?.test as (Mocha.Runnable & { type?: 'test' | 'hook' }) | undefined;
@@ -38,7 +34,7 @@ export async function newSpace(ctx: Mocha.Context, options: NewSpaceOptions = {}
   const test = owningTest(ctx);
   const spaces = held.get(test) ?? [];
   held.set(test, spaces);
-  const h = await session().acquire(options.migrator ?? defaultMigrator, test.fullTitle());
+  const h = await session().acquire(options.migrator ?? (await defaultSchema()), test.fullTitle());
   spaces.push(h);
   return h.space;
 }

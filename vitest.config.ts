@@ -1,0 +1,9 @@
+import { defineConfig } from 'vitest/config';
+
+// Vitest runs the helper's Vitest example suite (the project's own tests use mocha).
+export default defineConfig({
+  test: {
+    include: ['test/runners/vitest/**/*.test.ts'],
+    globalSetup: ['./internal/integration/runners/vitest-setup.ts'],
+  },
+});
