@@ -14,7 +14,7 @@ override PROJECT := $(shell printf '%s' '$(PROJECT)' | tr 'A-Z' 'a-z' | tr -c 'a
 export CODE_VOLUME := $(PROJECT)_code
 COMPOSE := docker compose -p $(PROJECT) -f docker-compose.yml --profile test
 # What `make test` leaves out of the copy of the working tree.
-COPY_EXCLUDES := --exclude=./.git --exclude=node_modules --exclude=./dist --exclude=./coverage \
+COPY_EXCLUDES := --exclude=./.git --exclude=node_modules --exclude=./dist --exclude=./internal/integration/dist --exclude=./coverage \
 	--exclude=./reports --exclude=./.env --exclude=./.scratch
 # Set by the Jenkinsfile: JUnit XML in ./reports besides the console output.
 TEST_REPORTER_ARGS ?=

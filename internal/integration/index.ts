@@ -5,5 +5,5 @@
 export { newSpace, type NewSpaceOptions } from './runners/mocha-spaces.js';
 export type { Space } from './core/space.js';
 export { nodePgMigrate, type Migrator, type NodePgMigrateOptions } from './core/migrator.js';
-export { migrators } from './project.js';
+export { defineConfig, type ProjectConfig } from './core/project-config.js';
 export { PgspaceError } from './core/errors.js';

@@ -15,7 +15,7 @@ import os from 'node:os';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { scramVerifier, randomPassword } from '../../internal/integration/core/credentials.js';
-import { migrators } from '../../internal/integration/project.js';
+import { migrators } from '../../pgspace.config.js';
 import { finishRun, startRun } from '../../internal/integration/core/run.js';
 import { closeSession, POOL_CONCURRENCY, POOL_SIZE, Session } from '../../internal/integration/core/session.js';
 import { newSpaceName, OWNER_ROLE } from '../../internal/integration/core/names.js';

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { migrators, newSpace } from '../../internal/integration/index.js';
+import { newSpace } from '../../internal/integration/index.js';
+import { migrators } from '../../pgspace.config.js';
 import { postgresUsersRepository } from '../../src/users/adapters/postgres-users.js';
 import { InsufficientBalanceError } from '../../src/users/domain/balance.js';
 

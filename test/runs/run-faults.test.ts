@@ -31,7 +31,8 @@ describe('a test run under faults', function () {
       expect(run.code, run.output).to.not.equal(0);
       expect(count(run.output, /the embedded Postgres died during the run/), run.output).to.equal(1);
       expect(run.output).to.match(/Likely cause: its process was killed by SIGKILL\.\n {2}The run stops here\./);
-      expect(passing(run.output), run.output).to.equal(10);
+      // A backend already connected may answer once more before it notices its postmaster is gone.
+      expect(passing(run.output), run.output).to.be.within(10, 11);
       expect(failing(run.output), 'at most the test in progress fails; the rest never starts').to.be.at.most(1);
       expect(run.output, 'no uncaught errors blamed on tests').to.not.match(/Uncaught|done\(\) called multiple times/);
       expect(existsSync(clusterDirIn(run.output)!), 'the dead cluster is deleted').to.equal(false);
@@ -119,6 +120,7 @@ describe('a test run under faults', function () {
       other = await mkdtemp(path.join(os.tmpdir(), 'pgspace-checkout-'));
       await cp(path.join(root, 'package.json'), path.join(other, 'package.json'));
       await cp(path.join(root, '.mocharc.json'), path.join(other, '.mocharc.json'));
+      await cp(path.join(root, 'pgspace.config.ts'), path.join(other, 'pgspace.config.ts'));
       for (const dir of ['node_modules', 'internal', 'test', 'src', 'config.d']) await symlink(path.join(root, dir), path.join(other, dir));
     });
     after(async function () {

@@ -61,7 +61,7 @@ async function main(command: string | undefined): Promise<void> {
       continue;
     }
     if (command === 'clean' && c.state === 'kept') {
-      console.log(`${where}: left alone; run \`npm run spaces:clean\` in that checkout`);
+      console.log(`${where}: left alone; run \`npx pgspace clean\` in that checkout`);
       continue;
     }
     if (command === 'list' && c.record?.port) {

@@ -14,8 +14,8 @@ import { reapClusters, startCluster, type EmbeddedCluster } from '../embedded/cl
 import { describeCluster } from '../embedded/diagnosis.js';
 import { messageOf } from './errors.js';
 import { loadConfigTemplates } from './config-templates.js';
+import { projectConfig } from './project-config.js';
 import { LOCK_CLASS } from './locks.js';
-import { CONFIG_DIR } from '../project.js';
 import { pollUntil, withDeadline } from './poll.js';
 import { abandoned, dropSpacesWhere, listSpaces } from './reaper.js';
 import { ensureRegistry } from './registry.js';
@@ -104,7 +104,8 @@ function watchLock(run: Run): void {
  * and run id in the environment for this process and the workers it forks.
  */
 export async function startRun(): Promise<Run> {
-  await loadConfigTemplates(CONFIG_DIR); // a typo there fails the run once, up front, not every test
+  const { configDir } = await projectConfig(); // a broken config file or template fails the run once, up front
+  if (configDir) await loadConfigTemplates(configDir);
   const { server, cluster } = await resolveServer();
   let lock: pg.Client | undefined;
   try {
@@ -166,8 +167,8 @@ export async function finishRun(run: Run): Promise<RunEnd> {
   }
   if (kept.length === 0) return { problems };
   const where = run.cluster
-    ? `on the embedded Postgres at ${run.server.host} (port ${run.server.port}), left running until the next test run or \`npm run spaces:clean\``
-    : `on ${run.server.host}:${run.server.port}; \`npm run spaces:clean\` drops them`;
+    ? `on the embedded Postgres at ${run.server.host} (port ${run.server.port}), left running until the next test run or \`npx pgspace clean\``
+    : `on ${run.server.host}:${run.server.port}; \`npx pgspace clean\` drops them`;
   return { summary: `pgspace: ${kept.length} space(s) kept for failing tests ${where}: ${kept.join(', ')}`, problems };
 }
 

@@ -15,7 +15,7 @@ import { isConnectionLost, isServerFull, isTooManyConnections } from './connecti
 import { PgspaceError, messageOf } from './errors.js';
 import type { Migrator } from './migrator.js';
 import { withDeadline } from './poll.js';
-import { CONFIG_DIR } from '../project.js';
+import { projectConfig } from './project-config.js';
 import { breakRun, brokenHeadline, holdsHeartbeat, runBroken } from './run-health.js';
 import { SerialQueue } from './serial-queue.js';
 import { ADMIN_URL_VAR, clientConfig, parseServerUrl, type ServerSettings } from './server.js';
@@ -82,7 +82,7 @@ export class Session {
 
   /** The config.d templates, read and checked once per process. */
   config(): Promise<ConfigTemplate[]> {
-    return (this.configTemplates ??= loadConfigTemplates(CONFIG_DIR));
+    return (this.configTemplates ??= projectConfig().then(({ configDir }) => (configDir ? loadConfigTemplates(configDir) : [])));
   }
 
   /**
@@ -295,8 +295,9 @@ export function session(): Session {
   const run = Number(process.env[RUN_ID_VAR]);
   if (!url || !Number.isInteger(run) || run <= 0) {
     throw new PgspaceError(
-      'newSpace() needs the pgspace mocha plugin: run mocha with `--require ./internal/integration/runners/mocha.ts` ' +
-        '(the npm test scripts do), which starts or finds the Postgres server for the run.',
+      "newSpace() needs pgspace's global setup, which starts or finds the Postgres server for the run: " +
+        'mocha loads it from .mocharc.json (`require: [".../runners/mocha.ts"]`); Vitest from `globalSetup: [".../runners/vitest-setup.ts"]`; ' +
+        'node:test from `--test-global-setup=.../runners/node-test-setup.ts`.',
     );
   }
   current = new Session(parseServerUrl(url), run);

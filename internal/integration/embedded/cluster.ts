@@ -282,7 +282,7 @@ export async function reapClusters(checkout = currentOwner().checkout): Promise<
     if (sessions > 0) {
       said.push(
         `left the embedded Postgres a previous run kept for debugging up (port ${c.record!.port}): ${sessions} session(s) connected to it; ` +
-          `${kept}. \`npm run spaces:clean\` stops it.`,
+          `${kept}. \`npx pgspace clean\` stops it.`,
       );
       continue;
     }
