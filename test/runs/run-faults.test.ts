@@ -22,6 +22,15 @@ const passing = (output: string) => Number(/(\d+) passing/.exec(output)?.[1] ?? 
 const keptIn = (output: string) => [...output.matchAll(/space kept for debugging: (\S+)/g)].map((m) => m[1]!);
 const clusterDirIn = (output: string) => /Its log \((.+)\/postgres\.log\)/.exec(output)?.[1];
 
+
+/** A second checkout of this project: its own directory (so its own clusters and seed), the same files. */
+async function newCheckout(): Promise<string> {
+  const other = await mkdtemp(path.join(os.tmpdir(), 'pgspace-checkout-'));
+  for (const file of ['package.json', '.mocharc.json', 'pgspace.config.ts']) await cp(path.join(root, file), path.join(other, file));
+  for (const dir of ['node_modules', 'internal', 'test', 'src', 'config.d']) await symlink(path.join(root, dir), path.join(other, dir));
+  return other;
+}
+
 describe('a test run under faults', function () {
   this.timeout(90_000);
 
@@ -116,12 +125,7 @@ describe('a test run under faults', function () {
   describe('embedded clusters of two checkouts by one user', function () {
     let other: string;
     before(async function () {
-      // A second checkout of the same project: its own directory, the same files.
-      other = await mkdtemp(path.join(os.tmpdir(), 'pgspace-checkout-'));
-      await cp(path.join(root, 'package.json'), path.join(other, 'package.json'));
-      await cp(path.join(root, '.mocharc.json'), path.join(other, '.mocharc.json'));
-      await cp(path.join(root, 'pgspace.config.ts'), path.join(other, 'pgspace.config.ts'));
-      for (const dir of ['node_modules', 'internal', 'test', 'src', 'config.d']) await symlink(path.join(root, dir), path.join(other, dir));
+      other = await newCheckout();
     });
     after(async function () {
       await rm(other, { recursive: true, force: true });
@@ -173,6 +177,14 @@ describe('the exit status', function () {
 
 describe('an embedded cluster whose run is killed while it starts', function () {
   this.timeout(60_000);
+  // A fresh checkout has no seed, so every run below goes through initdb.
+  let checkout: string;
+  before(async function () {
+    checkout = await newCheckout();
+  });
+  after(async function () {
+    await rm(checkout, { recursive: true, force: true });
+  });
 
   /** Processes (a surviving postmaster, say) whose command line names `dir`. */
   async function processesIn(dir: string): Promise<number[]> {
@@ -192,7 +204,7 @@ describe('an embedded cluster whose run is killed while it starts', function () 
     it(`leaves nothing the next run does not stop and delete: killed ${moment}`, async function () {
       const before = new Set((await listClusters()).map((c) => c.dir));
       let child: ChildProcess | undefined;
-      const run = runMocha('test/fixtures/passes.fixture.ts', OWN_SERVER, { started: (c) => (child = c) });
+      const run = runMocha('test/fixtures/passes.fixture.ts', OWN_SERVER, { started: (c) => (child = c), cwd: checkout });
       const cluster = await pollUntil(
         `a new cluster ${moment}`,
         async () => (await listClusters()).find((c) => !before.has(c.dir) && reached(c)),
@@ -209,4 +221,30 @@ describe('an embedded cluster whose run is killed while it starts', function () 
       expect(await processesIn(dir), 'no orphaned server').to.deep.equal([]);
     });
   }
+});
+
+describe("the next run of a checkout, on the embedded server", function () {
+  this.timeout(60_000);
+  let checkout: string;
+  before(async function () {
+    checkout = await newCheckout();
+  });
+  after(async function () {
+    await rm(checkout, { recursive: true, force: true });
+  });
+
+  it("starts from the last clean run's data: templates built, no initdb", async function () {
+    const first = await runMocha('test/fixtures/passes.fixture.ts', OWN_SERVER, { cwd: checkout });
+    expect(first.code, first.output).to.equal(0);
+    expect(first.output).to.not.include("with the last run's templates");
+    const second = await runMocha('test/fixtures/passes.fixture.ts', OWN_SERVER, { cwd: checkout });
+    expect(second.code, second.output).to.equal(0);
+    expect(second.output).to.include("with the last run's templates");
+    // A run that keeps a space leaves no seed: the run after it starts from scratch.
+    const failed = await runMocha('test/fixtures/fails.fixture.ts', OWN_SERVER, { cwd: checkout });
+    expect(failed.code, failed.output).to.equal(1);
+    const after = await runMocha('test/fixtures/passes.fixture.ts', OWN_SERVER, { cwd: checkout });
+    expect(after.code, after.output).to.equal(0);
+    expect(after.output).to.not.include("with the last run's templates");
+  });
 });

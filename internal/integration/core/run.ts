@@ -14,6 +14,7 @@ import { reapClusters, startCluster, type EmbeddedCluster } from '../embedded/cl
 import { describeCluster } from '../embedded/diagnosis.js';
 import { messageOf } from './errors.js';
 import { loadConfigTemplates } from './config-templates.js';
+import { keepNewestTemplates } from './template.js';
 import { projectConfig } from './project-config.js';
 import { LOCK_CLASS } from './locks.js';
 import { pollUntil, withDeadline } from './poll.js';
@@ -44,6 +45,8 @@ export interface RunEnd {
 }
 
 /** Deadlines of the steps that end a run: none may hang it. */
+/** Templates a seed keeps (the newest): older schema versions are dropped rather than carried on forever. */
+const SEED_TEMPLATES = 8;
 const END_DEADLINE_MS = { session: 30_000, drops: 30_000, lock: 5_000, cluster: 15_000 };
 
 function say(line: string): void {
@@ -57,7 +60,7 @@ async function resolveServer(): Promise<{ server: ServerSettings; cluster?: Embe
   if (configured) return { server: configured };
   for (const line of await reapClusters()) say(line);
   const cluster = await startCluster();
-  say(`embedded ${cluster.version} on ${cluster.place}`);
+  say(`embedded ${cluster.version} on ${cluster.place}${cluster.seeded ? ', with the last run\'s templates' : ''}`);
   return { server: cluster.settings, cluster };
 }
 
@@ -156,12 +159,15 @@ export async function finishRun(run: Run): Promise<RunEnd> {
     await step(problems, 'dropping the run\'s spaces', END_DEADLINE_MS.drops, () => dropSpacesWhere(run.lock, run.server, (s) => s.run === run.id && !s.keptAt));
     kept = (await step(problems, 'listing kept spaces', END_DEADLINE_MS.drops, () => listSpaces(run.lock))) ?.filter((s) => s.run === run.id).map((s) => s.name) ?? [];
   }
+  // An embedded cluster that ends cleanly is the next run's seed, templates and all (see embedded/seed.ts).
+  const seed = !!run.cluster && !broken && kept.length === 0 && problems.length === 0;
+  if (seed) await step(problems, 'trimming the templates', END_DEADLINE_MS.drops, () => keepNewestTemplates(run.lock, SEED_TEMPLATES));
   run.closing = true;
   if (!run.lost) await step(problems, 'closing the run\'s lock connection', END_DEADLINE_MS.lock, () => run.lock.end());
   // A server that died or stopped answering never acknowledges the end: drop the socket.
   (run.lock as pg.Client & { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
   if (run.cluster && (broken || kept.length === 0)) {
-    await step(problems, 'stopping the embedded Postgres', END_DEADLINE_MS.cluster, () => run.cluster!.stop());
+    await step(problems, 'stopping the embedded Postgres', END_DEADLINE_MS.cluster, () => run.cluster!.stop(seed && problems.length === 0));
   } else if (run.cluster) {
     await step(problems, 'recording the kept spaces', END_DEADLINE_MS.lock, () => run.cluster!.markKept(kept));
   }

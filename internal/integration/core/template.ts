@@ -104,6 +104,15 @@ export async function listTemplates(admin: pg.ClientBase): Promise<string[]> {
   return rows.map((r) => r.datname);
 }
 
+/** Drops all but the `n` most recently built templates. */
+export async function keepNewestTemplates(admin: pg.ClientBase, n: number): Promise<void> {
+  const { rows } = await admin.query<{ datname: string }>(
+    `SELECT datname FROM pg_database WHERE datname LIKE $1 AND datistemplate ORDER BY oid DESC OFFSET $2`,
+    [likePrefix(TEMPLATE_PREFIX), n],
+  );
+  for (const { datname } of rows) await dropTemplate(admin, datname);
+}
+
 /** Drops a template database (it must stop being a template first). */
 export async function dropTemplate(admin: pg.ClientBase, name: string): Promise<void> {
   await admin.query(`ALTER DATABASE ${q(name)} WITH IS_TEMPLATE false`);

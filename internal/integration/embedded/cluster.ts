@@ -26,6 +26,7 @@ import { binaries, type Binaries } from './binaries.js';
 import { chooseDataPlace, clusterRoots } from './data-place.js';
 import { runAs, serverUser, type OsUser } from './os-user.js';
 import { currentOwner, ownerAlive, postmasterPid, readRecord, writeRecord, type ClusterRecord } from './record.js';
+import { leaveSeed, reapSeeds, seedPath, takeSeed } from './seed.js';
 
 /** Settings every test server gets: durability off (these clusters are thrown away). */
 export const TEST_SERVER_SETTINGS: Record<string, string> = {
@@ -74,10 +75,12 @@ export interface EmbeddedCluster {
   place: string;
   /** How the server process ended, once it has (undefined while it runs). */
   exit(): { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  /** Whether it started from the last run's data (see seed.ts) instead of initdb. */
+  seeded: boolean;
   /** Records that the server stays up after the run for these kept spaces. */
   markKept(spaces: string[]): Promise<void>;
-  /** Stops the server and deletes its files. */
-  stop(): Promise<void>;
+  /** Stops the server and deletes its files; with `leaveSeed`, a cleanly stopped cluster's data becomes the next run's seed. */
+  stop(leaveSeed?: boolean): Promise<void>;
 }
 
 function freePort(): Promise<number> {
@@ -91,15 +94,24 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Stops whatever server runs on `dir`'s data (fast shutdown, SIGKILL after 10 s) and deletes `dir`. */
-export async function stopCluster(dir: string): Promise<void> {
+/**
+ * Stops whatever server runs on `dir`'s data (fast shutdown, SIGKILL after
+ * 10 s) and deletes `dir`. Given `seed`, data that stopped cleanly is first
+ * handed on as the next run's seed (see seed.ts).
+ */
+export async function stopCluster(dir: string, seed?: { path: string; checkout: string }): Promise<void> {
   const pid = postmasterPid(dataDirOf(dir));
+  let clean = pid !== undefined;
   if (pid !== undefined) {
     process.kill(pid, 'SIGINT'); // "fast" shutdown: aborts sessions, no waiting for clients
     await pollUntil(`Postgres (pid ${pid}) to stop`, () => (postmasterPid(dataDirOf(dir)) === undefined ? true : undefined), { timeoutMs: 10_000 }).catch(
-      () => process.kill(pid, 'SIGKILL'),
+      () => {
+        clean = false;
+        process.kill(pid, 'SIGKILL');
+      },
     );
   }
+  if (seed && clean) await leaveSeed(dataDirOf(dir), seed.path, seed.checkout).catch(() => undefined);
   await fs.rm(dir, { recursive: true, force: true });
 }
 
@@ -119,7 +131,9 @@ export async function startCluster(settings: Record<string, string> = {}): Promi
     await writeRecord(dir, record); // first: from here on, the next run can tell this cluster is ours
     if (user) await fs.chown(dir, user.uid, user.gid);
     const bin = await binaries(user);
-    await initdb(bin, dir, user);
+    const seed = { path: seedPath(place.root, record.owner.checkout, bin.version), checkout: record.owner.checkout };
+    const seeded = await takeSeed(seed.path, dataDirOf(dir));
+    if (!seeded) await initdb(bin, dir, user);
     const hba = path.join(dataDirOf(dir), 'pg_hba.conf');
     await fs.writeFile(hba, SEALED_HBA, { mode: 0o600 });
     if (user) await fs.chown(hba, user.uid, user.gid);
@@ -131,9 +145,10 @@ export async function startCluster(settings: Record<string, string> = {}): Promi
       settings: clusterSettings(dir, started.port),
       version: bin.version,
       place: place.why,
+      seeded,
       exit: started.exit,
       markKept: (kept) => writeRecord(dir, { ...record, kept }),
-      stop: () => stopCluster(dir),
+      stop: (leave = false) => stopCluster(dir, leave ? seed : undefined),
     };
   } catch (err) {
     await stopCluster(dir).catch(() => undefined);
@@ -268,6 +283,7 @@ export async function connectedSessions(c: FoundCluster): Promise<number> {
  */
 export async function reapClusters(checkout = currentOwner().checkout): Promise<string[]> {
   const said: string[] = [];
+  for (const root of clusterRoots()) await reapSeeds(root);
   for (const c of await listClusters()) {
     if (c.state === 'abandoned') {
       await stopCluster(c.dir);
