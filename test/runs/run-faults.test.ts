@@ -23,12 +23,21 @@ const keptIn = (output: string) => [...output.matchAll(/space kept for debugging
 const clusterDirIn = (output: string) => /Its log \((.+)\/postgres\.log\)/.exec(output)?.[1];
 
 
-/** A second checkout of this project: its own directory (so its own clusters and seed), the same files. */
-async function newCheckout(): Promise<string> {
-  const other = await mkdtemp(path.join(os.tmpdir(), 'pgspace-checkout-'));
-  for (const file of ['package.json', '.mocharc.json', 'pgspace.config.ts']) await cp(path.join(root, file), path.join(other, file));
-  for (const dir of ['node_modules', 'internal', 'test', 'src', 'config.d']) await symlink(path.join(root, dir), path.join(other, dir));
-  return other;
+/**
+ * Gives the enclosing describe a second checkout of this project: its own
+ * directory (so its own clusters and seed), the same files. Returns its path (once `before` ran).
+ */
+function freshCheckout(): () => string {
+  let other = '';
+  before(async function () {
+    other = await mkdtemp(path.join(os.tmpdir(), 'pgspace-checkout-'));
+    for (const file of ['package.json', '.mocharc.json', 'pgspace.config.ts']) await cp(path.join(root, file), path.join(other, file));
+    for (const dir of ['node_modules', 'internal', 'test', 'src', 'config.d']) await symlink(path.join(root, dir), path.join(other, dir));
+  });
+  after(async function () {
+    await rm(other, { recursive: true, force: true });
+  });
+  return () => other;
 }
 
 describe('a test run under faults', function () {
@@ -123,13 +132,7 @@ describe('a test run under faults', function () {
   });
 
   describe('embedded clusters of two checkouts by one user', function () {
-    let other: string;
-    before(async function () {
-      other = await newCheckout();
-    });
-    after(async function () {
-      await rm(other, { recursive: true, force: true });
-    });
+    const other = freshCheckout();
 
     it("never stops another checkout's kept cluster; the next run of its own checkout does, unless someone is connected", async function () {
       const failed = await runMocha('test/fixtures/fails.fixture.ts', OWN_SERVER);
@@ -139,7 +142,7 @@ describe('a test run under faults', function () {
       const alive = () => postmasterPid(path.join(dir, 'data')) !== undefined;
       expect(alive()).to.equal(true);
 
-      const elsewhere = await runMocha('test/fixtures/passes.fixture.ts', OWN_SERVER, { cwd: other });
+      const elsewhere = await runMocha('test/fixtures/passes.fixture.ts', OWN_SERVER, { cwd: other() });
       expect(elsewhere.code, elsewhere.output).to.equal(0);
       expect(alive(), 'a run in another checkout leaves it alone').to.equal(true);
 
@@ -178,13 +181,7 @@ describe('the exit status', function () {
 describe('an embedded cluster whose run is killed while it starts', function () {
   this.timeout(60_000);
   // A fresh checkout has no seed, so every run below goes through initdb.
-  let checkout: string;
-  before(async function () {
-    checkout = await newCheckout();
-  });
-  after(async function () {
-    await rm(checkout, { recursive: true, force: true });
-  });
+  const checkout = freshCheckout();
 
   /** Processes (a surviving postmaster, say) whose command line names `dir`. */
   async function processesIn(dir: string): Promise<number[]> {
@@ -204,7 +201,7 @@ describe('an embedded cluster whose run is killed while it starts', function () 
     it(`leaves nothing the next run does not stop and delete: killed ${moment}`, async function () {
       const before = new Set((await listClusters()).map((c) => c.dir));
       let child: ChildProcess | undefined;
-      const run = runMocha('test/fixtures/passes.fixture.ts', OWN_SERVER, { started: (c) => (child = c), cwd: checkout });
+      const run = runMocha('test/fixtures/passes.fixture.ts', OWN_SERVER, { started: (c) => (child = c), cwd: checkout() });
       const cluster = await pollUntil(
         `a new cluster ${moment}`,
         async () => (await listClusters()).find((c) => !before.has(c.dir) && reached(c)),
@@ -225,26 +222,20 @@ describe('an embedded cluster whose run is killed while it starts', function () 
 
 describe("the next run of a checkout, on the embedded server", function () {
   this.timeout(60_000);
-  let checkout: string;
-  before(async function () {
-    checkout = await newCheckout();
-  });
-  after(async function () {
-    await rm(checkout, { recursive: true, force: true });
-  });
+  const checkout = freshCheckout();
 
   it("starts from the last clean run's data: templates built, no initdb", async function () {
-    const first = await runMocha('test/fixtures/passes.fixture.ts', OWN_SERVER, { cwd: checkout });
+    const first = await runMocha('test/fixtures/passes.fixture.ts', OWN_SERVER, { cwd: checkout() });
     expect(first.code, first.output).to.equal(0);
     expect(first.output).to.not.include("with the last run's templates");
-    const second = await runMocha('test/fixtures/passes.fixture.ts', OWN_SERVER, { cwd: checkout });
+    const second = await runMocha('test/fixtures/passes.fixture.ts', OWN_SERVER, { cwd: checkout() });
     expect(second.code, second.output).to.equal(0);
     expect(second.output).to.include("with the last run's templates");
     // A run that keeps a space leaves no seed: the run after it starts from scratch.
-    const failed = await runMocha('test/fixtures/fails.fixture.ts', OWN_SERVER, { cwd: checkout });
+    const failed = await runMocha('test/fixtures/fails.fixture.ts', OWN_SERVER, { cwd: checkout() });
     expect(failed.code, failed.output).to.equal(1);
-    const after = await runMocha('test/fixtures/passes.fixture.ts', OWN_SERVER, { cwd: checkout });
-    expect(after.code, after.output).to.equal(0);
-    expect(after.output).to.not.include("with the last run's templates");
+    const next = await runMocha('test/fixtures/passes.fixture.ts', OWN_SERVER, { cwd: checkout() });
+    expect(next.code, next.output).to.equal(0);
+    expect(next.output).to.not.include("with the last run's templates");
   });
 });

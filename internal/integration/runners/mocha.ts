@@ -10,19 +10,14 @@
  * with one message saying what happened, and nothing here can hang.
  */
 import Mocha from 'mocha';
-import { exitWhenIdle, failRun } from '../core/exit-status.js';
-import { onRunBroken } from '../core/run-health.js';
+import { exitWhenIdle } from '../core/exit-status.js';
 import { closeSession, currentSession } from '../core/session.js';
 import { releaseSpaces } from './mocha-spaces.js';
 import { stopRun, watchRunner } from './mocha-runner.js';
-import { beginRun, endRun } from './run-hooks.js';
+import { beginRun, endRun, failOnBrokenRun } from './run-hooks.js';
 
 watchRunner(Mocha);
-onRunBroken((message) => {
-  failRun();
-  stopRun();
-  void message.then((m) => process.stderr.write(`\n${m}\n\n`));
-});
+failOnBrokenRun(stopRun);
 
 /** Starts the run before any test file loads (see run-hooks.ts). */
 export async function mochaGlobalSetup(): Promise<void> {

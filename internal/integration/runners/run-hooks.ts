@@ -49,10 +49,11 @@ export async function endRun(): Promise<void> {
   }
 }
 
-/** For runners that cannot be stopped from outside: a broken run (dead server) is said once, and fails the process. */
-export function failOnBrokenRun(): void {
+/** A broken run (dead server) fails the process and is said once; `stop` ends the runner's run early, where it can. */
+export function failOnBrokenRun(stop?: () => void): void {
   onRunBroken((message) => {
     failRun();
+    stop?.();
     void message.then((m) => process.stderr.write(`\n${m}\n\n`));
   });
 }
