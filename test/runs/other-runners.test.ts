@@ -1,23 +1,12 @@
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import pg from 'pg';
 import { dropSpace } from '../../internal/integration/core/spaces.js';
 import { runServer, withAdmin } from '../support/admin.js';
-import { root } from '../support/run-mocha.js';
+import { root, runCommand as run } from '../support/run-mocha.js';
 
 // The helper under Vitest and node:test, as whole runs: a passing test's space is dropped, a
 // failing test's is kept with a psql line that works, and the run exits non-zero.
-
-function run(command: string, args: string[]): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: root, env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' } });
-    let output = '';
-    child.stdout.on('data', (c) => (output += c));
-    child.stderr.on('data', (c) => (output += c));
-    child.on('close', (code) => resolve({ code, output }));
-  });
-}
 
 const runners = {
   Vitest: () => run(process.execPath, [path.join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--config', 'test/fixtures/runners/vitest.config.ts']),

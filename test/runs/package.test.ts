@@ -1,24 +1,16 @@
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { OWN_SERVER, root } from '../support/run-mocha.js';
+import { OWN_SERVER, root, runCommand } from '../support/run-mocha.js';
 
 // The helper as users get it: `npm pack` of the workspace, installed into a blank JavaScript
 // project (test/fixtures/blank-project: a migration, pgspace.config.js, one passing and one
 // failing test per runner), run with mocha, Vitest and node:test on its own embedded Postgres.
 
-function sh(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd, env: { ...process.env, ...OWN_SERVER, NO_COLOR: '1', FORCE_COLOR: '0', ...env } });
-    let output = '';
-    child.stdout.on('data', (c) => (output += c));
-    child.stderr.on('data', (c) => (output += c));
-    child.on('close', (code) => resolve({ code, output }));
-  });
-}
+/** A command in `cwd`, on its own embedded server. */
+const sh = (command: string, args: string[], cwd: string) => runCommand(command, args, { cwd, env: OWN_SERVER });
 
 describe('the helper as a package, in a blank project', function () {
   this.timeout(240_000);

@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
@@ -11,7 +10,7 @@ import { ensureRegistry } from '../../internal/integration/core/registry.js';
 import { serverUrl, withAdminClient, type ServerSettings } from '../../internal/integration/core/server.js';
 import { createSpace, createStrategy, dropSpace, type SpaceIdentity } from '../../internal/integration/core/spaces.js';
 import { ensureTemplate } from '../../internal/integration/core/template.js';
-import { root, runMocha } from '../support/run-mocha.js';
+import { runCommand, runMocha } from '../support/run-mocha.js';
 
 // A server a user brings need not seal spaces at login: its pg_hba.conf lets any role try any
 // database. There the privilege layer alone must hold every door, and the run must say how to seal.
@@ -127,7 +126,7 @@ describe('on a server that does not seal spaces at login', function () {
     await client.query(`ALTER DEFAULT PRIVILEGES FOR ROLE ${pg.escapeIdentifier(OWNER_ROLE)} GRANT SELECT ON TABLES TO PUBLIC`);
     expect(await client.query(`COMMENT ON DATABASE ${pg.escapeIdentifier(space.name)} IS '{}'`).catch((e: { code?: string }) => e.code)).to.equal('42501');
     await client.end();
-    const clean = await spacesClean(serverUrl(server));
+    const clean = await runCommand('npm', ['run', '--silent', 'spaces:clean'], { env: { PGSPACE_ADMIN_URL: serverUrl(server) } });
     expect(clean.code, clean.output).to.equal(0);
     const { rows } = await admin.query<{ n: number }>(
       `SELECT (SELECT count(*) FROM pg_database WHERE datname LIKE 'pgs%') + (SELECT count(*) FROM pg_roles WHERE rolname LIKE 'pgs%') AS n`,
@@ -135,14 +134,3 @@ describe('on a server that does not seal spaces at login', function () {
     expect(Number(rows[0]!.n), clean.output).to.equal(0); // every space, the template and pgspace_owner are gone
   });
 });
-
-/** `npm run spaces:clean` against `url`, as a user runs it. */
-function spacesClean(url: string): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn('npm', ['run', '--silent', 'spaces:clean'], { cwd: root, env: { ...process.env, PGSPACE_ADMIN_URL: url } });
-    let output = '';
-    child.stdout.on('data', (c) => (output += c));
-    child.stderr.on('data', (c) => (output += c));
-    child.on('close', (code) => resolve({ code, output }));
-  });
-}

@@ -62,3 +62,14 @@ export function killGroup(child: ChildProcess): void {
     /* already gone */
   }
 }
+
+/** Runs `command` (no shell) to its end in `cwd`, without colours; its exit code and everything it printed. */
+export function runCommand(command: string, args: string[], { cwd = root, env = {} }: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<MochaRun> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...env } });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    child.on('close', (code) => resolve({ code, output }));
+  });
+}

@@ -35,10 +35,14 @@ export interface SpaceRecord {
   password?: string | null;
 }
 
+async function hasRegistry(admin: AdminDb): Promise<boolean> {
+  const { rows } = await admin.query<{ ok: boolean }>(`SELECT to_regclass('${TABLE}') IS NOT NULL AS ok`);
+  return rows[0]!.ok;
+}
+
 /** Creates the registry if this server has none yet. */
 export async function ensureRegistry(admin: AdminDb): Promise<void> {
-  const { rows } = await admin.query<{ ok: boolean }>(`SELECT to_regclass('${TABLE}') IS NOT NULL AS ok`);
-  if (rows[0]!.ok) return;
+  if (await hasRegistry(admin)) return;
   await admin.query(
     `BEGIN; SELECT pg_advisory_xact_lock(${REGISTRY_LOCK});
      CREATE SCHEMA IF NOT EXISTS pgspace; REVOKE ALL ON SCHEMA pgspace FROM PUBLIC;
@@ -71,8 +75,7 @@ export async function forget(admin: AdminDb, name: string): Promise<void> {
 
 /** Every registered space; none if the server has no registry. */
 export async function registered(admin: AdminDb): Promise<SpaceRecord[]> {
-  const { rows } = await admin.query<{ ok: boolean }>(`SELECT to_regclass('${TABLE}') IS NOT NULL AS ok`);
-  if (!rows[0]!.ok) return [];
+  if (!(await hasRegistry(admin))) return [];
   const result = await admin.query<SpaceRecord>(
     `SELECT name, run, host, pid, created_at AS "createdAt", test, kept_at AS "keptAt", password FROM ${TABLE} ORDER BY name`,
   );

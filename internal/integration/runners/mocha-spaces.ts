@@ -1,10 +1,9 @@
 /** Binds spaces to mocha tests: given out by newSpace(), dropped or kept after the test. */
 import { PgspaceError } from '../core/errors.js';
-import { defaultSchema } from '../core/project-config.js';
 import { session, type HeldSpace } from '../core/session.js';
 import type { Space } from '../core/space.js';
 import { addNote, failuresOf, runnerWatched } from './mocha-runner.js';
-import type { NewSpaceOptions } from './test-space.js';
+import { schemaOf, type NewSpaceOptions } from './test-space.js';
 
 const held = new Map<Mocha.Runnable, HeldSpace[]>();
 
@@ -34,7 +33,7 @@ export async function newSpace(ctx: Mocha.Context, options: NewSpaceOptions = {}
   const test = owningTest(ctx);
   const spaces = held.get(test) ?? [];
   held.set(test, spaces);
-  const h = await session().acquire(options.migrator ?? (await defaultSchema()), test.fullTitle());
+  const h = await session().acquire(await schemaOf(options), test.fullTitle());
   spaces.push(h);
   return h.space;
 }

@@ -10,6 +10,11 @@ export interface NewSpaceOptions {
   migrator?: Migrator;
 }
 
+/** The schema a space for `options` starts from: the one named, else the project's. */
+export async function schemaOf(options: NewSpaceOptions): Promise<Migrator> {
+  return options.migrator ?? defaultSchema();
+}
+
 /**
  * Gives test `title` a space. `whenFinished` must call the function it is
  * given once the test is over, with whether it failed: the space is then
@@ -20,7 +25,7 @@ export async function holdSpace(
   options: NewSpaceOptions,
   whenFinished: (release: (failed: boolean) => Promise<void>) => void,
 ): Promise<Space> {
-  const held = await session().acquire(options.migrator ?? (await defaultSchema()), title);
+  const held = await session().acquire(await schemaOf(options), title);
   whenFinished(async (failed) => {
     const { notes, warnings } = await session().release([held], title, failed);
     for (const warning of warnings) process.stderr.write(`\n${warning}\n`);
