@@ -7,3 +7,4 @@ export type { Space } from './core/space.js';
 export { nodePgMigrate, type Migrator, type NodePgMigrateOptions } from './core/migrator.js';
 export { defineConfig, type ProjectConfig } from './core/project-config.js';
 export { PgspaceError } from './core/errors.js';
+export { traceLogStream } from './trace/logs.js';

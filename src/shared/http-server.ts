@@ -1,4 +1,7 @@
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+
+/** fastify's logger option: `true` logs to stdout, or `{ level, stream }` to log elsewhere (tests log into their trace). */
+export type LoggerOption = FastifyServerOptions['logger'];
 import { errorBody } from './http-errors.js';
 import { isInstant } from './instant.js';
 
@@ -10,7 +13,7 @@ export const BODY_LIMIT_BYTES = 64 * 1024;
  * reject unknown fields (fastify's default silently strips them) and wrong
  * types (its default coerces `"1"`, `true` and `null` into numbers).
  */
-export function newHttpServer(logger: boolean): FastifyInstance {
+export function newHttpServer(logger: LoggerOption): FastifyInstance {
   return Fastify({
     logger,
     bodyLimit: BODY_LIMIT_BYTES,

@@ -1,6 +1,6 @@
 /** The composition root: wires config, adapters and the app into a fastify server. */
 import type { FastifyInstance } from 'fastify';
-import { newHttpServer } from '../shared/http-server.js';
+import { newHttpServer, type LoggerOption } from '../shared/http-server.js';
 import { createPool } from '../shared/postgres.js';
 import type { TrainingsConfig } from './config.js';
 import type { Clock, UsersService } from './app/ports.js';
@@ -13,7 +13,7 @@ import { trainingsHttp } from './ports/http.js';
 export interface TrainingsOverrides {
   clock?: Clock;
   users?: UsersService;
-  logger?: boolean;
+  logger?: LoggerOption;
 }
 
 /**

@@ -1,12 +1,13 @@
 import { expect } from 'chai';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { newSpace } from '../../internal/integration/index.js';
+import { newSpace, traceLogStream } from '../../internal/integration/index.js';
 import { loadTrainingsConfig } from '../../src/trainings/config.js';
 import { buildTrainingsService } from '../../src/trainings/service.js';
 import { startFakeUsersService, type FakeUsersService } from './fake-users-service.js';
 
 // The trainings service through its HTTP API, with a real Postgres space and
-// the users service faked at its HTTP boundary.
+// the users service faked at its HTTP boundary. The service's logs go into
+// each test's trace (reports/trace/index.html), not the console.
 
 const now = new Date('2030-01-07T10:00:00Z');
 const hour = '2030-01-09T12:00:00.000Z';
@@ -23,7 +24,7 @@ describe('trainings API', function () {
     const space = await newSpace(this);
     users = await startFakeUsersService();
     const config = loadTrainingsConfig({ ...space.config.trainings, TRAININGS_USERS_URL: users.url });
-    api = buildTrainingsService(config, { clock: { now: () => now } });
+    api = buildTrainingsService(config, { clock: { now: () => now }, logger: { level: 'info', stream: traceLogStream() } });
   });
 
   afterEach(async function () {

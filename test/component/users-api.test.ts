@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { FastifyInstance } from 'fastify';
-import { newSpace } from '../../internal/integration/index.js';
+import { newSpace, traceLogStream } from '../../internal/integration/index.js';
 import { migrators } from '../../pgspace.config.js';
 import { loadUsersConfig } from '../../src/users/config.js';
 import { buildUsersService } from '../../src/users/service.js';
@@ -10,7 +10,7 @@ describe('users API', function () {
 
   beforeEach(async function () {
     const space = await newSpace(this, { migrator: migrators.users });
-    api = buildUsersService(loadUsersConfig(space.config.users!));
+    api = buildUsersService(loadUsersConfig(space.config.users!), { logger: { level: 'info', stream: traceLogStream() } });
   });
 
   afterEach(async function () {

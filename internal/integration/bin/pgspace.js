@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// `pgspace list` / `pgspace clean`: the compiled CLI in the package; in the pgspace repository
+// `pgspace list|clean|trace`: the compiled CLI in the package; in the pgspace repository
 // itself (no build), its TypeScript source through tsx.
+const cli = process.argv[2] === 'trace' ? 'trace' : 'spaces';
 try {
-  await import('../dist/cli/spaces.js');
+  await import(`../dist/cli/${cli}.js`);
 } catch (err) {
-  if (err?.code !== 'ERR_MODULE_NOT_FOUND' || !String(err.message).includes('dist/cli/spaces.js')) throw err;
+  if (err?.code !== 'ERR_MODULE_NOT_FOUND' || !String(err.message).includes(`dist/cli/${cli}.js`)) throw err;
   const { tsImport } = await import('tsx/esm/api');
-  await tsImport('../cli/spaces.ts', import.meta.url);
+  await tsImport(`../cli/${cli}.ts`, import.meta.url);
 }

@@ -41,7 +41,7 @@ async function clean(admin: pg.Client, server: ServerSettings, where: string): P
 }
 
 async function main(command: string | undefined): Promise<void> {
-  if (command !== 'list' && command !== 'clean') throw new Error('usage: cli.ts list|clean');
+  if (command !== 'list' && command !== 'clean') throw new Error('usage: pgspace list|clean|trace');
   dotenv.config({ quiet: true });
   const configured = configuredServer();
   if (configured) {

@@ -75,13 +75,18 @@ function patch(Client: typeof pg.Client): void {
  * resolves a different copy, on that one too. Idempotent.
  */
 export function installClientGuard(): void {
-  patch(pg.Client);
+  for (const Client of pgClientClasses()) patch(Client);
+}
+
+/** pg.Client of the `pg` this helper uses and, if the project resolves a different copy, that one's too. */
+export function pgClientClasses(): (typeof pg.Client)[] {
   try {
     const projectPg = createRequire(path.join(process.cwd(), 'package.json'))('pg') as typeof pg;
-    if (projectPg?.Client && projectPg.Client !== pg.Client) patch(projectPg.Client);
+    if (projectPg?.Client && projectPg.Client !== pg.Client) return [pg.Client, projectPg.Client];
   } catch {
     /* the project has no pg of its own */
   }
+  return [pg.Client];
 }
 
 /**

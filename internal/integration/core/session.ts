@@ -24,6 +24,7 @@ import { recordTest } from './registry.js';
 import { createSpace, createStrategy, dropSpace, keepSpace, type CreateStrategy } from './spaces.js';
 import { ensureTemplate, templateName } from './template.js';
 import { WarmPool } from './warm-pool.js';
+import { bindDatabase, currentTrace, spaceReleased } from '../trace/recorder.js';
 
 /** Set by global setup: the id of the current test run (see locks.ts). */
 export const RUN_ID_VAR = 'PGSPACE_RUN_ID';
@@ -185,6 +186,7 @@ export class Session {
   /** Hands a ready space to the test titled `title`, recording the title on it. */
   async acquire(migrator: Migrator, title: string): Promise<HeldSpace> {
     this.assertUsable();
+    const step = currentTrace()?.begin('step', 'space: acquire');
     const held = await this.pool(migrator).take();
     this.inUse++;
     try {
@@ -194,6 +196,8 @@ export class Session {
       this.dropLater(held);
       throw await this.explain(err);
     }
+    step?.({ text: `space: ${held.space.name} ready` });
+    bindDatabase(held.space.database, held.space.name);
     return held;
   }
 
@@ -221,7 +225,9 @@ export class Session {
     for (const h of held) {
       if (failed) {
         try {
+          const database = h.space.database;
           await withDeadline(this.keep(h, title), KEEP_DEADLINE_MS, `keeping space ${h.space.name}`);
+          spaceReleased(database, { name: h.space.name, psql: h.space.psql });
           out.notes.push(`space kept for debugging: ${h.space.name}\n  ${h.space.psql}`);
         } catch (err) {
           out.notes.push(`space ${h.space.name} could not be kept for debugging (${messageOf(await this.explain(err))}); it is dropped`);
@@ -229,6 +235,7 @@ export class Session {
         }
         continue;
       }
+      spaceReleased(h.space.database);
       const leaks = openClients(h.space.database, h.watch.own, h.watch.checkedOut);
       if (leaks.length > 0) out.warnings.push(await this.describeLeaks(title, leaks));
       closeClients(leaks);

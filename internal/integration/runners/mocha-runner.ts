@@ -5,6 +5,7 @@
  * `fail` events say which tests failed, directly or through one of their
  * hooks, with which error objects; and the runner is what stops a run.
  */
+import { traceMochaRunner } from './mocha-trace.js';
 
 const PATCHED = Symbol.for('pgspace.mochaRunner');
 let runner: Mocha.Runner | undefined;
@@ -27,6 +28,7 @@ export function watchRunner(MochaClass: typeof Mocha): void {
       const test = owningTest(runnable);
       if (test && err) failures.set(test, [...(failures.get(test) ?? []), err]);
     });
+    traceMochaRunner(runner, failuresOf);
     return runner;
   };
   proto[PATCHED] = true;

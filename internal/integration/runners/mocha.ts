@@ -15,13 +15,15 @@ import { closeSession, currentSession } from '../core/session.js';
 import { releaseSpaces } from './mocha-spaces.js';
 import { stopRun, watchRunner } from './mocha-runner.js';
 import { beginRun, endRun, failOnBrokenRun } from './run-hooks.js';
+import { installCapture } from '../trace/run-trace.js';
 
 watchRunner(Mocha);
+installCapture();
 failOnBrokenRun(stopRun);
 
 /** Starts the run before any test file loads (see run-hooks.ts). */
 export async function mochaGlobalSetup(): Promise<void> {
-  await beginRun();
+  await beginRun('mocha');
 }
 
 /**

@@ -4,6 +4,6 @@ import { beginRun, endRun, failOnBrokenRun } from './run-hooks.js';
 failOnBrokenRun();
 
 /** Starts the run (server, lock, reaping) before any test file starts. */
-export const globalSetup = beginRun;
+export const globalSetup = (): Promise<void> => beginRun('node-test');
 /** Ends it after every file: drops what is left, prints what is kept. */
 export const globalTeardown = endRun;

@@ -5,13 +5,38 @@
  *
  * and in a test: `const space = await newSpace(t)`.
  */
-import { after, type TestContext } from 'node:test';
+import { after, afterEach, beforeEach, type TestContext } from 'node:test';
 import { closeSession } from '../core/session.js';
 import type { Space } from '../core/space.js';
+import { captureOutput } from '../trace/logs.js';
+import { endTrace, startTrace, type OpenTrace } from '../trace/recorder.js';
+import { installCapture } from '../trace/run-trace.js';
 import { holdSpace, type NewSpaceOptions } from './test-space.js';
+
+installCapture();
 
 // Each test file runs in a process of its own: close its pools at the end, or they keep it alive.
 after(() => closeSession());
+
+// Each test of a file that uses pgspace is traced, and its spaces are released in its afterEach, before
+// the trace ends (t.after hooks would run after afterEach).
+type EndedContext = { passed?: boolean; error?: Error & { code?: string; cause?: unknown } };
+type Release = (failed: boolean) => Promise<void>;
+const tests = new WeakMap<object, { trace?: OpenTrace; releases: Release[] }>();
+beforeEach((t) => {
+  const trace = startTrace(t.fullName, 'node-test', t.filePath);
+  tests.set(t, { trace, releases: [] });
+  captureOutput(trace !== undefined);
+});
+afterEach(async (t) => {
+  captureOutput(false);
+  const test = tests.get(t);
+  tests.delete(t);
+  const { passed, error } = t as EndedContext;
+  for (const release of test?.releases ?? []) await release(passed === false);
+  // node:test wraps what the test threw in ERR_TEST_FAILURE; the page shows what was thrown.
+  endTrace(test?.trace, passed === false ? 'failed' : 'passed', error?.code === 'ERR_TEST_FAILURE' && error.cause ? error.cause : error);
+});
 
 /**
  * Gives test `t` a fresh space (see Space): dropped when the test passes,
@@ -22,8 +47,12 @@ after(() => closeSession());
  *     });
  */
 export function newSpace(t: TestContext, options: NewSpaceOptions = {}): Promise<Space> {
-  // `passed` is set before after-hooks run (Node 22+), though @types/node lists it for suites only.
-  return holdSpace(t.fullName, options, (release) => t.after((ctx) => release(!(ctx as TestContext & { passed: boolean }).passed)));
+  return holdSpace(t.fullName, options, (release) => {
+    const test = tests.get(t);
+    // `passed` is set before after-hooks run (Node 22+), though @types/node lists it for suites only.
+    if (test) test.releases.push(release);
+    else t.after((ctx) => release(!(ctx as TestContext & { passed: boolean }).passed));
+  });
 }
 
 export type { NewSpaceOptions };

@@ -8,19 +8,23 @@ import { PgspaceError } from '../core/errors.js';
 import { failRun } from '../core/exit-status.js';
 import { onRunBroken } from '../core/run-health.js';
 import { finishRun, startRun, type Run } from '../core/run.js';
+import { beginTraceRun, endTraceRun } from '../trace/run-trace.js';
 
 let run: Run | undefined;
+let runner = '';
 let began = false;
 let ended = false;
 
 /**
- * Starts the run: server, lock, reaping. A problem the user can fix
+ * Starts the run of runner `name`: trace collection, server, lock, reaping. A problem the user can fix
  * (unreachable server, broken config template) ends the process with its
  * message alone, instead of a runner's stack dump.
  */
-export async function beginRun(): Promise<void> {
+export async function beginRun(name: string): Promise<void> {
   if (began) return;
   began = true;
+  runner = name;
+  beginTraceRun();
   try {
     run = await startRun();
   } catch (err) {
@@ -31,7 +35,7 @@ export async function beginRun(): Promise<void> {
 }
 
 /**
- * Ends the run: drops what it left, prints what was kept. Never rejects and
+ * Ends the run: drops what it left, prints what was kept, writes the trace page and says where it is last. Never rejects and
  * never hangs (finishRun has a deadline on every step); if anything went
  * wrong, the process exits non-zero whatever the runner counted.
  */
@@ -47,6 +51,8 @@ export async function endRun(): Promise<void> {
     failRun();
     process.stderr.write(`\npgspace: the end of the run went wrong, so the run fails:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
   }
+  const trace = endTraceRun(runner);
+  if (trace) process.stderr.write(`\n${trace}\n`);
 }
 
 /** A broken run (dead server) fails the process and is said once; `stop` ends the runner's run early, where it can. */

@@ -1,0 +1,111 @@
+/**
+ * The trace of a whole run, from the run's main process: where its test
+ * processes write their parts, and the page made from them at the end.
+ */
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync, rmSync, statSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { captureHttp } from './http.js';
+import { captureLogs } from './logs.js';
+import { renderPage } from './page.js';
+import { TRACE_PARTS_VAR, type TestTrace } from './recorder.js';
+import { captureSql } from './sql.js';
+
+/** Where the pages go (default reports/trace, under the directory the runner runs in). */
+export const TRACE_DIR_VAR = 'PGSPACE_TRACE_DIR';
+/** Parts left by runs killed before their end are removed after this long. */
+const STALE_PARTS_MS = 24 * 3600_000;
+
+/** The directory the trace pages are written to. */
+export function traceDir(): string {
+  return path.resolve(process.env[TRACE_DIR_VAR] ?? path.join('reports', 'trace'));
+}
+
+/** The page a runner's run writes: mocha's is index.html, the others are named after their runner. */
+export function tracePage(runner: string): string {
+  return path.join(traceDir(), runner === 'mocha' ? 'index.html' : `${runner.replace(/[^a-z0-9-]/gi, '-')}.html`);
+}
+
+/**
+ * Installs the capture in a test process (SQL, HTTP, printed output). It
+ * records nothing until a traced test runs, so it is safe to call anywhere.
+ */
+export function installCapture(): void {
+  if (process.env.PGSPACE_TRACE === '0') return;
+  captureSql();
+  captureHttp();
+  captureLogs();
+}
+
+/** Starts collecting this run's traces (unless PGSPACE_TRACE=0): test processes started from now on write parts. */
+export function beginTraceRun(): void {
+  if (process.env.PGSPACE_TRACE === '0') {
+    delete process.env[TRACE_PARTS_VAR];
+    return;
+  }
+  const dir = traceDir();
+  removeStaleParts(dir);
+  process.env[TRACE_PARTS_VAR] = path.join(dir, `.parts-${process.pid}-${randomBytes(4).toString('hex')}`);
+  installCapture();
+}
+
+function removeStaleParts(dir: string): void {
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir).filter((n) => n.startsWith('.parts-'));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const full = path.join(dir, name);
+    try {
+      if (Date.now() - statSync(full).mtimeMs > STALE_PARTS_MS) rmSync(full, { recursive: true, force: true });
+    } catch {
+      /* another run's, being removed */
+    }
+  }
+}
+
+function readParts(dir: string): TestTrace[] {
+  const tests: TestTrace[] = [];
+  let files: string[] = [];
+  try {
+    files = readdirSync(dir).filter((n) => n.endsWith('.jsonl'));
+  } catch {
+    return tests;
+  }
+  for (const file of files) {
+    for (const line of readFileSync(path.join(dir, file), 'utf8').split('\n')) {
+      if (!line) continue;
+      try {
+        tests.push(JSON.parse(line) as TestTrace);
+      } catch {
+        /* a line cut short by a killed worker */
+      }
+    }
+  }
+  return tests;
+}
+
+/**
+ * Writes the run's page from its parts and returns the line that tells where
+ * it is (undefined when tracing is off or nothing was traced).
+ */
+export function endTraceRun(runner: string): string | undefined {
+  const parts = process.env[TRACE_PARTS_VAR];
+  if (!parts) return undefined;
+  delete process.env[TRACE_PARTS_VAR];
+  try {
+    const tests = readParts(parts);
+    rmSync(parts, { recursive: true, force: true });
+    if (tests.length === 0) return undefined;
+    const page = tracePage(runner);
+    mkdirSync(path.dirname(page), { recursive: true });
+    writeFileSync(page, renderPage(tests, { runner, finishedAt: new Date().toISOString() }));
+    const failed = tests.filter((t) => t.state === 'failed').length;
+    const where = path.relative(process.cwd(), page) || page;
+    return `pgspace: what each test did (SQL, HTTP, logs)${failed > 0 ? `, ${failed} failing first` : ''}: ${where.startsWith('..') ? page : where}`;
+  } catch (err) {
+    return `pgspace: the trace page could not be written: ${(err as Error).message}`;
+  }
+}
