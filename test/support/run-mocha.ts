@@ -1,5 +1,6 @@
 /** Runs a separate `mocha` test run (as a user would) and captures what it prints. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -11,6 +12,9 @@ export interface MochaRun {
   code: number | null;
   output: string;
 }
+
+/** Where child runs write their trace pages unless told otherwise: not over this run's reports/trace. */
+export const CHILD_TRACE_DIR = path.join(os.tmpdir(), 'pgspace-child-traces');
 
 /** Environment for a child run that starts its own embedded Postgres instead of using this run's server. */
 export const OWN_SERVER: NodeJS.ProcessEnv = { PGSPACE_ADMIN_URL: '', PGHOST: '' };
@@ -35,7 +39,7 @@ export function runMocha(
     const plugin = path.join(root, 'internal/integration/runners/mocha.ts');
     const child = spawn(process.execPath, [mocha, '--require', plugin, ...args, path.resolve(root, spec)], {
       cwd,
-      env: { ...process.env, ...env },
+      env: { ...process.env, PGSPACE_TRACE_DIR: CHILD_TRACE_DIR, ...env },
       detached: true, // its own process group, so killGroup() reaches mocha's re-spawned node too
       stdio: ['ignore', 'pipe', 'pipe'],
     });
