@@ -49,7 +49,9 @@ test: ## Run every test layer in Docker (unit, integration, component, e2e); alw
 	docker rm $(PROJECT)-copy >/dev/null
 	status=0
 	$(COMPOSE) run --name $(PROJECT)-tests ci.test || status=$$?
-	if [ -n "$(TEST_REPORTER_ARGS)" ]; then rm -rf reports; docker cp $(PROJECT)-tests:/app/reports ./reports || true; fi
+	# The trace pages (and the JUnit XML when asked for) come out of the container into ./reports.
+	rm -rf reports; docker cp $(PROJECT)-tests:/app/reports ./reports >/dev/null 2>&1 || echo "make test: the tests wrote no reports"
+	if [ -e reports/trace/index.html ]; then echo "make test: trace of each test: reports/trace/index.html"; fi
 	if [ $$status -ne 0 ]; then
 		echo "make test: tests failed (exit $$status); the services' last log lines:"
 		$(COMPOSE) logs --no-color --tail 30 trainings users || true
