@@ -69,6 +69,11 @@ export function keepSql(name: string, newName: string, test: string, password: s
 }
 
 /** Removes a space's row (once its database and role are gone). */
+/** SQL that moves a recycled space's row to its new name, with no test yet. */
+export function reissueSql(name: string, newName: string): string {
+  return `UPDATE ${TABLE} SET name = ${lit(newName)}, test = NULL WHERE name = ${lit(name)}`;
+}
+
 export async function forget(admin: AdminDb, name: string): Promise<void> {
   await admin.query(`DELETE FROM ${TABLE} WHERE name = $1`, [name]);
 }

@@ -20,8 +20,9 @@ import { breakRun, brokenHeadline, holdsHeartbeat, runBroken } from './run-healt
 import { SerialQueue } from './serial-queue.js';
 import { ADMIN_URL_VAR, clientConfig, parseServerUrl, type ServerSettings } from './server.js';
 import { openSpace, spaceFacts, type LiveSpace, type PoolWatch } from './space.js';
-import { recordTest } from './registry.js';
-import { createSpace, createStrategy, dropSpace, keepSpace, type CreateStrategy } from './spaces.js';
+import { awaitOwnSessionsGone, readResetPlan, reissueSpace, resetSpace, type ResetPlan } from './recycle.js';
+import { recordTest, reissueSql } from './registry.js';
+import { createSpace, createStrategy, dropSpace, keepSpace, type CreateStrategy, type SpaceIdentity } from './spaces.js';
 import { ensureTemplate, templateName } from './template.js';
 import { WarmPool } from './warm-pool.js';
 import { bindDatabase, currentTrace, spaceReleased } from '../trace/recorder.js';
@@ -42,11 +43,16 @@ export const POOL_CONCURRENCY = Math.max(1, Math.min(4, os.availableParallelism(
 /** How long keeping a failing test's space may take before the space is dropped instead. */
 const KEEP_DEADLINE_MS = 10_000;
 
-/** A space a test holds, with what is needed to drop or keep it. */
+/** A space a test holds, with what is needed to drop, keep or recycle it. */
 export interface HeldSpace {
   space: LiveSpace;
   watch: PoolWatch;
+  /** The schema it was made from (a recycled space goes back to that schema's warm pool). */
+  migrator: Migrator;
 }
+
+/** PGSPACE_RECYCLE=0 drops every space after its test instead of recycling the ones that can be. */
+const RECYCLE = process.env.PGSPACE_RECYCLE !== '0';
 
 /** What became of a test's spaces: lines for its failure, and warnings to print. */
 export interface Released {
@@ -56,6 +62,11 @@ export interface Released {
   warnings: string[];
 }
 
+/** The server pids of a space pool's connections. */
+function ownPids(watch: PoolWatch): number[] {
+  return [...watch.own].map((c) => (c as pg.Client & { processID?: number }).processID ?? 0);
+}
+
 /** Per-process helper state; see the module comment. */
 export class Session {
   readonly admin: pg.Pool;
@@ -63,6 +74,8 @@ export class Session {
   private configTemplates?: Promise<ConfigTemplate[]>;
   private readonly templates = new Map<Migrator, Promise<string>>();
   private readonly pools = new Map<Migrator, WarmPool<HeldSpace>>();
+  /** Per schema: how to reset its spaces, or why they cannot be (read from the first space made). */
+  private readonly plans = new Map<Migrator, Promise<ResetPlan | string>>();
   private readonly drops = new SerialQueue();
   /** Spaces given to tests and not yet released. */
   private inUse = 0;
@@ -72,6 +85,8 @@ export class Session {
     readonly run: number,
     private readonly poolSize = POOL_SIZE,
     private readonly poolConcurrency = POOL_CONCURRENCY,
+    /** Whether passing tests' spaces are recycled (see recycle.ts) rather than dropped. */
+    private readonly recycling = RECYCLE,
   ) {
     installClientGuard();
     this.admin = new pg.Pool({ ...clientConfig(server), max: poolConcurrency + 2 });
@@ -161,17 +176,36 @@ export class Session {
       this.strategy ??= this.withAdmin(createStrategy);
       const strategy = await this.strategy;
       const id = await this.withAdmin((c) => createSpace(c, template, this.run, strategy));
-      const { space, watch } = openSpace(this.server, id, config);
-      try {
-        (await space.pool.connect()).release();
-      } catch (err) {
-        await this.discard({ space, watch }).catch(() => undefined);
-        throw err;
+      const held = await this.open(id, migrator);
+      if (this.recycling && !this.plans.has(migrator)) {
+        // The first space of a schema is in the template's state: what resetting one takes is read from it.
+        const plan = held.space.pool.connect().then(async (c) => {
+          try {
+            return await readResetPlan(c);
+          } finally {
+            c.release();
+          }
+        });
+        this.plans.set(migrator, plan.catch((err: unknown) => `reading the reset plan failed: ${messageOf(err)}`));
+        await plan.catch(() => undefined);
       }
-      return { space, watch };
+      return held;
     } catch (err) {
       throw await this.explain(err);
     }
+  }
+
+  /** Opens the pool of space `id` (of `migrator`'s schema), with one connection made. */
+  private async open(id: SpaceIdentity, migrator: Migrator): Promise<HeldSpace> {
+    const { space, watch } = openSpace(this.server, id, await this.config());
+    const held = { space, watch, migrator };
+    try {
+      (await space.pool.connect()).release();
+    } catch (err) {
+      await this.discard(held).catch(() => undefined);
+      throw err;
+    }
+    return held;
   }
 
   private pool(migrator: Migrator): WarmPool<HeldSpace> {
@@ -239,7 +273,9 @@ export class Session {
       const leaks = openClients(h.space.database, h.watch.own, h.watch.checkedOut);
       if (leaks.length > 0) out.warnings.push(await this.describeLeaks(title, leaks));
       closeClients(leaks);
-      this.dropLater(h);
+      const plan = await this.plans.get(h.migrator);
+      if (leaks.length === 0 && typeof plan === 'object') this.pool(h.migrator).adopt(this.recycle(h, plan));
+      else this.dropLater(h);
     }
     return out;
   }
@@ -264,6 +300,45 @@ export class Session {
       `pgspace: warning: "${title}" left ${leaks.length} connection(s) to its space open; pgspace closed them:\n${lines.join('\n')}\n` +
       '  Release pool clients (client.release()), end clients (await client.end()) and close services (await app.close()) in the test or an afterEach.'
     );
+  }
+
+  /**
+   * Recycles a passing test's space (see recycle.ts): no new logins for its
+   * role; nobody but its pool's idle clients in it; reset through one of them;
+   * then a new role, password and name. Undefined, and the space dropped, when
+   * it cannot be recycled (its schema changed, someone else is in it…).
+   */
+  private async recycle(held: HeldSpace, plan: ResetPlan): Promise<HeldSpace | undefined> {
+    const { space, watch } = held;
+    let id: SpaceIdentity;
+    try {
+      const client = await space.pool.connect();
+      let why: string | undefined;
+      try {
+        const pid = (client as pg.PoolClient & { processID: number }).processID;
+        const own = ownPids(watch);
+        const [, sessions] = (await this.admin.query(
+          `ALTER ROLE ${pg.escapeIdentifier(space.role)} NOLOGIN; ` +
+            `SELECT pid = ANY (ARRAY[${own.join(',')}]::int[]) AS own, pid = ${pid} AS mine, state FROM pg_stat_activity WHERE datname = ${pg.escapeLiteral(space.database)}`,
+        )) as unknown as [unknown, pg.QueryResult<{ own: boolean; mine: boolean; state: string }>];
+        if (sessions.rows.some((s) => !s.own || (!s.mine && s.state !== 'idle'))) why = 'someone else is in it';
+        else why = await resetSpace(client, plan);
+      } finally {
+        client.release();
+      }
+      if (why) throw new Error(why);
+      const own = ownPids(watch);
+      disarm(space.database);
+      await space.pool.end();
+      id = await this.withAdmin(async (admin) => {
+        await awaitOwnSessionsGone(admin, space.database, own);
+        return reissueSpace(admin, space.name, reissueSql);
+      });
+    } catch {
+      this.dropLater(held);
+      return undefined;
+    }
+    return this.open(id, held.migrator);
   }
 
   /** Keeps a failing test's space, renamed after its title; updates `space` in place. */

@@ -4,12 +4,13 @@ import { PgspaceError, messageOf } from './errors.js';
 import { LOCK_CLASS, TEMPLATE_LOCK } from './locks.js';
 import type { Migrator } from './migrator.js';
 import { likePrefix, OWNER_ROLE, TEMPLATE_PREFIX } from './names.js';
+import { guardSql } from './recycle.js';
 import { clientConfig, type ServerSettings } from './server.js';
 
 const q = pg.escapeIdentifier;
 
 /** Bump when the way templates are built changes, so old ones are not reused. */
-const TEMPLATE_FORMAT = 2; // 2: schema public belongs to the owner role, setup hook
+const TEMPLATE_FORMAT = 3; // 2: schema public belongs to the owner role, setup hook; 3: the change guard (recycle.ts)
 
 /**
  * The template's name: a hash of the migrations, the config templates and
@@ -84,6 +85,9 @@ async function build(admin: pg.ClientBase, server: ServerSettings, name: string,
       await db.query(`GRANT CREATE ON DATABASE ${q(scratch)} TO ${q(OWNER_ROLE)}; ALTER SCHEMA public OWNER TO ${q(OWNER_ROLE)}`);
       await db.query(`SET ROLE ${q(OWNER_ROLE)}`);
       await migrator.migrate(db);
+      // The change guard lets passing tests' spaces be recycled; it needs a superuser (without one, spaces are only dropped).
+      await db.query('RESET ROLE');
+      await db.query(guardSql()).catch(() => undefined);
     } finally {
       await db.end().catch(() => undefined);
     }

@@ -28,6 +28,34 @@ export class WarmPool<T> {
     this.fill();
   }
 
+  /**
+   * Takes an item being made elsewhere (a recycled one) as if this pool were
+   * making it: it counts against the pool's size while on its way, so the
+   * pool makes none in its place; undefined (or a failure) means none came.
+   */
+  adopt(coming: Promise<T | undefined>): void {
+    this.making++;
+    const adopted = coming.then(
+      (item) => {
+        this.making--;
+        if (item !== undefined) this.deliver(item);
+        this.fill();
+      },
+      () => {
+        this.making--;
+        this.fill();
+      },
+    );
+    this.inFlight.add(adopted);
+    void adopted.finally(() => this.inFlight.delete(adopted));
+  }
+
+  private deliver(item: T): void {
+    const taker = this.waiting.shift();
+    if (taker) taker.resolve(item);
+    else this.ready.push(item); // after close(), close() discards it
+  }
+
   /** A ready item now, or the next one made. A failed make rejects the oldest taker. */
   take(): Promise<T> {
     if (this.closed) return Promise.reject(new Error('warm pool is closed'));
@@ -45,9 +73,7 @@ export class WarmPool<T> {
         (item) => {
           this.making--;
           this.failure = undefined;
-          const taker = this.waiting.shift();
-          if (taker) taker.resolve(item);
-          else this.ready.push(item); // after close(), close() discards it
+          this.deliver(item);
           this.fill();
         },
         (err: unknown) => {
