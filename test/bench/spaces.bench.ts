@@ -6,10 +6,14 @@
  *   (b) clone:    new role + database cloned from the migrated template, on demand (pgtestdb's way)
  *   (c) pool:     take a space the warm pool prepared, drop it in the background (our default)
  *   (d) shared:   every test in one shared database, no isolation (the baseline)
+ *   (e) recycle:  (c), and a passing test's space is reset and handed on under a new role (our default)
  *
  * For each: acquire latency (test asks → connected pool in hand) p50/p95
  * over the suite, spaces per second with 1, 2 and 4 concurrent workers, and
- * the wall time of one generated 300-test suite run serially.
+ * the wall time of one generated 300-test suite run serially (micro: a few
+ * statements per test). Then a realistic suite for (c), (d) and (e): 300
+ * component-style tests, each building the trainings service on its database
+ * and booking through fastify's inject (the users service stubbed in-process).
  */
 import os from 'node:os';
 import { readFileSync } from 'node:fs';
@@ -21,6 +25,8 @@ import { closeSession, POOL_CONCURRENCY, POOL_SIZE, Session } from '../../intern
 import { newSpaceName, OWNER_ROLE } from '../../internal/integration/core/names.js';
 import { clientConfig, type ServerSettings } from '../../internal/integration/core/server.js';
 import { createSpace, createStrategy, dropSpace } from '../../internal/integration/core/spaces.js';
+import { loadTrainingsConfig } from '../../src/trainings/config.js';
+import { buildTrainingsService } from '../../src/trainings/service.js';
 
 const SUITE_TESTS = Number(process.env.BENCH_TESTS ?? 300);
 const THROUGHPUT_SPACES = Number(process.env.BENCH_SPACES ?? 120);
@@ -32,7 +38,13 @@ const POOL = (process.env.BENCH_POOL ?? `${POOL_SIZE},${POOL_CONCURRENCY}`).spli
 /** What a mode hands a test, and how the test gives it back. */
 interface Lease {
   pool: pg.Pool;
+  /** The trainings service's database settings for this database (config.d/trainings.env's variables). */
+  env: Record<string, string>;
   release(): Promise<void>;
+}
+
+function trainingsEnv(server: ServerSettings, name: string, password: string): Record<string, string> {
+  return { TRAININGS_DB_HOST: server.host, TRAININGS_DB_PORT: String(server.port), TRAININGS_DB_NAME: name, TRAININGS_DB_USER: name, TRAININGS_DB_PASSWORD: password };
 }
 
 /** One way of giving tests a database. */
@@ -82,6 +94,7 @@ function modes(server: ServerSettings, run: number, template: string): Mode[] {
             await connected(pool);
             return {
               pool,
+              env: trainingsEnv(server, name, password),
               release: async () => {
                 await pool.end();
                 await admin.query(`DROP DATABASE ${q(name)} WITH (FORCE)`);
@@ -105,6 +118,7 @@ function modes(server: ServerSettings, run: number, template: string): Mode[] {
             const pool = await connected(spacePool(server, id.name, id.password));
             return {
               pool,
+              env: trainingsEnv(server, id.name, id.password),
               release: async () => {
                 await pool.end();
                 await dropSpace(admin, server, id.name);
@@ -115,21 +129,7 @@ function modes(server: ServerSettings, run: number, template: string): Mode[] {
         };
       },
     },
-    {
-      key: 'c',
-      label: '(c) warm pool (default)',
-      async worker() {
-        const session = new Session(server, run, POOL[0], POOL[1]);
-        await session.template(migrators.trainings);
-        return {
-          async acquire() {
-            const held = await session.acquire(migrators.trainings, 'bench');
-            return { pool: held.space.pool, release: async () => void (await session.release([held], 'bench', false)) };
-          },
-          close: () => session.close(),
-        };
-      },
-    },
+    sessionMode('c', '(c) warm pool, drop after each test', server, run, false),
     {
       key: 'd',
       label: '(d) one shared database, no isolation',
@@ -140,8 +140,9 @@ function modes(server: ServerSettings, run: number, template: string): Mode[] {
         await admin.query(`CREATE ROLE ${q(name)} LOGIN PASSWORD ${pg.escapeLiteral(scramVerifier(password))} IN ROLE ${q(OWNER_ROLE)}`);
         await admin.query(`CREATE DATABASE ${q(name)} OWNER ${q(name)} TEMPLATE ${q(template)}`);
         const pool = await connected(spacePool(server, name, password));
+        const env = trainingsEnv(server, name, password);
         return {
-          acquire: async () => ({ pool, release: async () => undefined }),
+          acquire: async () => ({ pool, env, release: async () => undefined }),
           close: async () => {
             await pool.end();
             await dropSpace(admin, server, name);
@@ -150,7 +151,27 @@ function modes(server: ServerSettings, run: number, template: string): Mode[] {
         };
       },
     },
+    sessionMode('e', '(e) warm pool, recycle passing tests\' spaces (default)', server, run, true),
   ];
+}
+
+/** The helper's own way, as tests get it: a Session, dropping or recycling each space after its test. */
+function sessionMode(key: string, label: string, server: ServerSettings, run: number, recycle: boolean): Mode {
+  return {
+    key,
+    label,
+    async worker() {
+      const session = new Session(server, run, POOL[0], POOL[1], recycle);
+      await session.template(migrators.trainings);
+      return {
+        async acquire() {
+          const held = await session.acquire(migrators.trainings, 'bench');
+          return { pool: held.space.pool, env: held.space.config.trainings!, release: async () => void (await session.release([held], 'bench', false)) };
+        },
+        close: () => session.close(),
+      };
+    },
+  };
 }
 
 /** The generated test: a few inserts and selects, on ids of its own so it is also safe in a shared database. */
@@ -167,12 +188,38 @@ async function testBody(pool: pg.Pool, i: number): Promise<void> {
   await pool.query(`SELECT t.id FROM trainings t JOIN hours h ON h.id = t.hour_id WHERE h.trainer_id = $1`, [trainer]);
 }
 
+const NOW = new Date('2030-01-07T10:00:00Z');
+const coach = (id: string) => ({ 'x-user-id': id, 'x-user-role': 'trainer' });
+const attendee = (id: string) => ({ 'x-user-id': id, 'x-user-role': 'attendee' });
+
+/** The realistic test: the trainings service built on its database, two hours published, one booked, both lists read. */
+async function componentTest(env: Record<string, string>, i: number): Promise<void> {
+  const config = loadTrainingsConfig({ ...env, TRAININGS_USERS_URL: 'http://users.invalid' });
+  const api = buildTrainingsService(config, { clock: { now: () => NOW }, users: { changeBalance: async () => undefined } });
+  try {
+    const [trainer, ann] = [`coach-${i}-${process.hrtime.bigint()}`, `ann-${i}-${process.hrtime.bigint()}`];
+    const expectStatus = (what: string, got: number, want: number) => {
+      if (got !== want) throw new Error(`test ${i}: ${what} answered ${got}, expected ${want}`);
+    };
+    const hours = ['2030-01-09T12:00:00.000Z', '2030-01-09T13:00:00.000Z'];
+    expectStatus('publish', (await api.inject({ method: 'PUT', url: '/trainer/hours', headers: coach(trainer), payload: { hours } })).statusCode, 204);
+    expectStatus('book', (await api.inject({ method: 'POST', url: '/trainings', headers: attendee(ann), payload: { trainerId: trainer, startsAt: hours[0] } })).statusCode, 201);
+    const mine = await api.inject({ method: 'GET', url: '/trainings', headers: attendee(ann) });
+    expectStatus('list', mine.statusCode, 200);
+    if ((mine.json() as { trainings: unknown[] }).trainings.length !== 1) throw new Error(`test ${i}: expected one training`);
+    const free = await api.inject({ method: 'GET', url: `/trainers/${trainer}/hours?from=2030-01-08T00:00:00.000Z&to=2030-01-10T00:00:00.000Z`, headers: attendee(ann) });
+    expectStatus('hours', free.statusCode, 200);
+  } finally {
+    await api.close();
+  }
+}
+
 function percentile(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
 }
 
-async function suite(mode: Mode): Promise<{ wallMs: number; acquire: number[] }> {
+async function suite(mode: Mode, realistic = false): Promise<{ wallMs: number; acquire: number[] }> {
   const worker = await mode.worker();
   const acquire: number[] = [];
   const start = performance.now();
@@ -180,7 +227,8 @@ async function suite(mode: Mode): Promise<{ wallMs: number; acquire: number[] }>
     const asked = performance.now();
     const lease = await worker.acquire();
     acquire.push(performance.now() - asked);
-    await testBody(lease.pool, i);
+    if (realistic) await componentTest(lease.env, i);
+    else await testBody(lease.pool, i);
     await lease.release();
   }
   await worker.close(); // drops the last spaces: part of the suite's cost
@@ -269,13 +317,28 @@ async function main(): Promise<void> {
         `${(median(mode) / 1000).toFixed(2)} s`,
       ]);
     }
-    const shared = median(all.find((m) => m.key === 'd')!);
-    const pooled = median(all.find((m) => m.key === 'c')!);
+    const byKey = (key: string) => all.find((m) => m.key === key)!;
     const header = ['mode', 'acquire p50 ms', 'acquire p95 ms', 'spaces/s ×1', '×2', '×4', `${SUITE_TESTS}-test suite`];
     console.log(`| ${header.join(' | ')} |`);
     console.log(`|${header.map(() => '---').join('|')}|`);
     for (const row of rows) console.log(`| ${row.join(' | ')} |`);
-    console.log(`\nsuite with a space per test (c) / shared database (d): ${(pooled / shared).toFixed(2)}×`);
+    const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+    const shared = median(byKey('d'));
+    console.log(`\nmicro suite, a space per test / one shared database: drop (c) ${ratio(median(byKey('c')), shared)}, recycle (e) ${ratio(median(byKey('e')), shared)}`);
+
+    // The realistic suite, interleaved the same way, for the three modes that matter.
+    const real = ['c', 'd', 'e'].map(byKey);
+    const realWalls = new Map<Mode, number[]>(real.map((m) => [m, []]));
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const mode of real) realWalls.get(mode)!.push((await suite(mode, true)).wallMs);
+      process.stderr.write(`  realistic round ${round + 1}/${ROUNDS} done\n`);
+    }
+    const realMedian = (key: string) => percentile(realWalls.get(byKey(key))!, 0.5);
+    console.log(
+      `realistic suite (${SUITE_TESTS} component tests: service built per test, publish + book + 2 reads through inject): ` +
+        `drop (c) ${(realMedian('c') / 1000).toFixed(2)} s, shared (d) ${(realMedian('d') / 1000).toFixed(2)} s, recycle (e) ${(realMedian('e') / 1000).toFixed(2)} s; ` +
+        `a space per test / shared: drop ${ratio(realMedian('c'), realMedian('d'))}, recycle ${ratio(realMedian('e'), realMedian('d'))}`,
+    );
   } finally {
     await finishRun(run);
   }
