@@ -15,6 +15,8 @@ import type { AdminDb } from './spaces.js';
 
 const lit = pg.escapeLiteral;
 const TABLE = 'pgspace.spaces';
+/** When each template was last used by a run (see dropStaleTemplates in template.ts). */
+export const TEMPLATES = 'pgspace.templates';
 /** Serialises creating the registry (the one-key advisory form, apart from the run and template locks). */
 const REGISTRY_LOCK = 0x7067737072656769n; // "pgspregi"
 
@@ -36,7 +38,7 @@ export interface SpaceRecord {
 }
 
 async function hasRegistry(admin: AdminDb): Promise<boolean> {
-  const { rows } = await admin.query<{ ok: boolean }>(`SELECT to_regclass('${TABLE}') IS NOT NULL AS ok`);
+  const { rows } = await admin.query<{ ok: boolean }>(`SELECT to_regclass('${TABLE}') IS NOT NULL AND to_regclass('${TEMPLATES}') IS NOT NULL AS ok`);
   return rows[0]!.ok;
 }
 
@@ -49,6 +51,7 @@ export async function ensureRegistry(admin: AdminDb): Promise<void> {
      CREATE TABLE IF NOT EXISTS ${TABLE} (
        name text PRIMARY KEY, run integer NOT NULL, host text NOT NULL, pid integer NOT NULL,
        created_at timestamptz NOT NULL DEFAULT now(), test text, kept_at timestamptz, password text);
+     CREATE TABLE IF NOT EXISTS ${TEMPLATES} (name text PRIMARY KEY, used_at timestamptz NOT NULL DEFAULT now());
      COMMIT`,
   );
 }
@@ -69,6 +72,18 @@ export function keepSql(name: string, newName: string, test: string, password: s
 }
 
 /** Removes a space's row (once its database and role are gone). */
+/** The spaces run `run` kept, oldest first. */
+export async function keptBy(admin: AdminDb, run: number): Promise<string[]> {
+  const { rows } = await admin.query<{ name: string }>(`SELECT name FROM ${TABLE} WHERE run = $1 AND kept_at IS NOT NULL ORDER BY kept_at, name`, [run]);
+  return rows.map((r) => r.name);
+}
+
+/** Notes that a run uses template `name` now. */
+export async function templateUsed(admin: AdminDb, name: string): Promise<void> {
+  if (!(await hasRegistry(admin))) return;
+  await admin.query(`INSERT INTO ${TEMPLATES} (name) VALUES ($1) ON CONFLICT (name) DO UPDATE SET used_at = now()`, [name]);
+}
+
 /** SQL that moves a recycled space's row to its new name, with no test yet. */
 export function reissueSql(name: string, newName: string): string {
   return `UPDATE ${TABLE} SET name = ${lit(newName)}, test = NULL WHERE name = ${lit(name)}`;

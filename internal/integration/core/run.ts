@@ -14,7 +14,7 @@ import { reapClusters, startCluster, type EmbeddedCluster } from '../embedded/cl
 import { describeCluster } from '../embedded/diagnosis.js';
 import { messageOf } from './errors.js';
 import { loadConfigTemplates } from './config-templates.js';
-import { keepNewestTemplates } from './template.js';
+import { dropStaleTemplates, keepNewestTemplates, TEMPLATE_GRACE } from './template.js';
 import { projectConfig } from './project-config.js';
 import { LOCK_CLASS } from './locks.js';
 import { pollUntil, withDeadline } from './poll.js';
@@ -121,6 +121,8 @@ export async function startRun(): Promise<Run> {
       if (warning) process.stderr.write(`${warning}\n`);
     }
     await dropSpacesWhere(lock, server, abandoned);
+    const stale = await dropStaleTemplates(lock);
+    if (stale.length > 0) say(`dropped ${stale.length} template(s) no run had used for ${TEMPLATE_GRACE}: ${stale.join(', ')}`);
     process.env[ADMIN_URL_VAR] = serverUrl(server);
     process.env[RUN_ID_VAR] = String(run.id);
     return run;

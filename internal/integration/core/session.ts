@@ -21,7 +21,7 @@ import { SerialQueue } from './serial-queue.js';
 import { ADMIN_URL_VAR, clientConfig, parseServerUrl, type ServerSettings } from './server.js';
 import { openSpace, spaceFacts, type LiveSpace, type PoolWatch } from './space.js';
 import { awaitOwnSessionsGone, readResetPlan, reissueSpace, resetSpace, type ResetPlan } from './recycle.js';
-import { recordTest, reissueSql } from './registry.js';
+import { keptBy, recordTest, reissueSql } from './registry.js';
 import { createSpace, createStrategy, dropSpace, keepSpace, type CreateStrategy, type SpaceIdentity } from './spaces.js';
 import { ensureTemplate, templateName } from './template.js';
 import { WarmPool } from './warm-pool.js';
@@ -39,6 +39,9 @@ export const RUN_ID_VAR = 'PGSPACE_RUN_ID';
  */
 export const POOL_SIZE = 4;
 export const POOL_CONCURRENCY = Math.max(1, Math.min(4, os.availableParallelism()));
+
+/** Most spaces one run keeps for debugging: past it, the oldest are dropped (a suite that fails everywhere must not fill the server). */
+export const MAX_KEPT = 20;
 
 /** How long keeping a failing test's space may take before the space is dropped instead. */
 const KEEP_DEADLINE_MS = 10_000;
@@ -263,6 +266,10 @@ export class Session {
           await withDeadline(this.keep(h, title), KEEP_DEADLINE_MS, `keeping space ${h.space.name}`);
           spaceReleased(database, { name: h.space.name, psql: h.space.psql });
           out.notes.push(`space kept for debugging: ${h.space.name}\n  ${h.space.psql}`);
+          const dropped = await this.dropKeptPastCap().catch(() => []);
+          if (dropped.length > 0) {
+            out.warnings.push(`pgspace: this run keeps at most ${MAX_KEPT} spaces for debugging; dropped the oldest: ${dropped.join(', ')}`);
+          }
         } catch (err) {
           out.notes.push(`space ${h.space.name} could not be kept for debugging (${messageOf(await this.explain(err))}); it is dropped`);
           this.dropLater(h);
@@ -339,6 +346,14 @@ export class Session {
       return undefined;
     }
     return this.open(id, held.migrator);
+  }
+
+  /** Drops this run's oldest kept spaces past MAX_KEPT; their names. */
+  private async dropKeptPastCap(): Promise<string[]> {
+    const kept = await this.withAdmin((c) => keptBy(c, this.run));
+    const extra = kept.slice(0, Math.max(0, kept.length - MAX_KEPT));
+    for (const name of extra) await this.withAdmin((c) => dropSpace(c, this.server, name));
+    return extra;
   }
 
   /** Keeps a failing test's space, renamed after its title; updates `space` in place. */

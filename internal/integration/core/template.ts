@@ -5,6 +5,7 @@ import { LOCK_CLASS, TEMPLATE_LOCK } from './locks.js';
 import type { Migrator } from './migrator.js';
 import { likePrefix, OWNER_ROLE, TEMPLATE_PREFIX } from './names.js';
 import { guardSql } from './recycle.js';
+import { TEMPLATES, templateUsed } from './registry.js';
 import { clientConfig, type ServerSettings } from './server.js';
 
 const q = pg.escapeIdentifier;
@@ -45,6 +46,7 @@ export async function ensureTemplate(server: ServerSettings, name: string, migra
   admin.on('error', () => undefined); // a lost connection fails the query in progress; that is enough
   await admin.connect();
   try {
+    await templateUsed(admin, name);
     if (await isBuilt(admin, name)) return;
     await admin.query(`SET lock_timeout = '120s'`); // another process is building it: wait, but not forever
     await admin.query('SELECT pg_advisory_lock($1, $2)', [LOCK_CLASS, TEMPLATE_LOCK]).catch((err: unknown) => {
@@ -106,6 +108,40 @@ async function build(admin: pg.ClientBase, server: ServerSettings, name: string,
 export async function listTemplates(admin: pg.ClientBase): Promise<string[]> {
   const { rows } = await admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [likePrefix(TEMPLATE_PREFIX)]);
   return rows.map((r) => r.datname);
+}
+
+/** How long a template no run has used is kept on a shared server. */
+export const TEMPLATE_GRACE = '7 days';
+
+/**
+ * Drops the templates no run has used for TEMPLATE_GRACE (a run notes its
+ * templates' use when it starts using them), so a long-lived shared server
+ * does not fill up with old schema versions. Runs under the template lock,
+ * and only if it is free at once (a build in progress: next time). A template
+ * a run starts to clone meanwhile makes DROP DATABASE wait for it. Returns
+ * the names dropped.
+ */
+export async function dropStaleTemplates(admin: pg.ClientBase): Promise<string[]> {
+  const { rows: locked } = await admin.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [LOCK_CLASS, TEMPLATE_LOCK]);
+  if (!locked[0]!.ok) return [];
+  try {
+    // A template seen for the first time (built before this record existed) starts its grace period now.
+    await admin.query(
+      `INSERT INTO ${TEMPLATES} (name) SELECT datname FROM pg_database WHERE datname LIKE $1 AND datistemplate ON CONFLICT DO NOTHING`,
+      [likePrefix(TEMPLATE_PREFIX)],
+    );
+    const { rows } = await admin.query<{ name: string }>(
+      `SELECT t.name FROM ${TEMPLATES} t JOIN pg_database d ON d.datname = t.name WHERE d.datistemplate AND t.used_at < now() - interval '${TEMPLATE_GRACE}'`,
+    );
+    for (const { name } of rows) {
+      await dropTemplate(admin, name);
+      await admin.query(`DELETE FROM ${TEMPLATES} WHERE name = $1`, [name]);
+    }
+    await admin.query(`DELETE FROM ${TEMPLATES} t WHERE NOT EXISTS (SELECT 1 FROM pg_database d WHERE d.datname = t.name)`);
+    return rows.map((r) => r.name);
+  } finally {
+    await admin.query('SELECT pg_advisory_unlock($1, $2)', [LOCK_CLASS, TEMPLATE_LOCK]);
+  }
 }
 
 /** Drops all but the `n` most recently built templates. */

@@ -1,0 +1,66 @@
+import { expect } from 'chai';
+import pg from 'pg';
+import { keptBy } from '../../internal/integration/core/registry.js';
+import { MAX_KEPT, Session } from '../../internal/integration/core/session.js';
+import { dropSpace } from '../../internal/integration/core/spaces.js';
+import { dropStaleTemplates, listTemplates } from '../../internal/integration/core/template.js';
+import { TEMPLATE_PREFIX } from '../../internal/integration/core/names.js';
+import { migrators } from '../../pgspace.config.js';
+import { runServer, withAdmin } from '../support/admin.js';
+
+// A long-lived shared server must not fill up: with old templates, or with the spaces of a suite that fails everywhere.
+
+describe('a shared server stays tidy', function () {
+  this.timeout(60_000);
+
+  it('drops templates no run has used for a week, and keeps the ones in use', async function () {
+    const [old, recent] = [`${TEMPLATE_PREFIX}0000000000000001`, `${TEMPLATE_PREFIX}0000000000000002`];
+    await withAdmin(async (admin) => {
+      for (const name of [old, recent]) {
+        await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)}`);
+        await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE template0 IS_TEMPLATE true ALLOW_CONNECTIONS false`);
+      }
+      await admin.query(
+        `INSERT INTO pgspace.templates (name, used_at) VALUES ($1, now() - interval '8 days'), ($2, now() - interval '6 days')
+         ON CONFLICT (name) DO UPDATE SET used_at = excluded.used_at`,
+        [old, recent],
+      );
+      const inUse = await listTemplates(admin);
+      const dropped = await dropStaleTemplates(admin);
+      const left = await listTemplates(admin);
+      try {
+        expect(dropped).to.deep.equal([old]);
+        expect(left).to.include.members(inUse.filter((t) => t !== old)); // this run's templates among them
+        expect(left).not.to.include(old);
+      } finally {
+        await admin.query(`ALTER DATABASE ${pg.escapeIdentifier(recent)} WITH IS_TEMPLATE false`);
+        await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(recent)}`);
+        await admin.query(`DELETE FROM pgspace.templates WHERE name = ANY($1)`, [[old, recent]]);
+      }
+    });
+  });
+
+  it(`keeps at most ${MAX_KEPT} failing tests' spaces per run, dropping the oldest and saying so`, async function () {
+    const run = 1_000_000 + Math.floor(Math.random() * 1_000_000); // a run of its own: its kept spaces are this test's alone
+    const session = new Session(runServer(), run, 1, 1, false);
+    const warnings: string[] = [];
+    const names: string[] = [];
+    try {
+      for (let i = 0; i <= MAX_KEPT; i++) {
+        const held = await session.acquire(migrators.trainings, `fails ${i}`);
+        const released = await session.release([held], `fails ${i}`, true);
+        names.push(held.space.name);
+        warnings.push(...released.warnings);
+      }
+      const kept = await withAdmin((admin) => keptBy(admin, run));
+      expect(kept).to.have.length(MAX_KEPT);
+      expect(kept).not.to.include(names[0]);
+      expect(warnings).to.deep.equal([`pgspace: this run keeps at most ${MAX_KEPT} spaces for debugging; dropped the oldest: ${names[0]}`]);
+    } finally {
+      await session.close();
+      await withAdmin(async (admin) => {
+        for (const name of await keptBy(admin, run)) await dropSpace(admin, runServer(), name);
+      });
+    }
+  });
+});
