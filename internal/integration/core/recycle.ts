@@ -199,7 +199,8 @@ export async function awaitOwnSessionsGone(admin: AdminDb, name: string, own: nu
   await pollUntil(
     `the sessions of ${name} to end`,
     async () => {
-      const { rows } = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [name]);
+      // Client sessions only: an autovacuum worker may visit, and changes nothing a test can see.
+      const { rows } = await admin.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend'`, [name]);
       if (rows.some((r) => !own.includes(r.pid))) throw new Error('a session other than its pool\'s is in it');
       return rows.length === 0 ? true : undefined;
     },

@@ -326,7 +326,7 @@ export class Session {
         const own = ownPids(watch);
         const [, sessions] = (await this.admin.query(
           `ALTER ROLE ${pg.escapeIdentifier(space.role)} NOLOGIN; ` +
-            `SELECT pid = ANY (ARRAY[${own.join(',')}]::int[]) AS own, pid = ${pid} AS mine, state FROM pg_stat_activity WHERE datname = ${pg.escapeLiteral(space.database)}`,
+            `SELECT pid = ANY (ARRAY[${own.join(',')}]::int[]) AS own, pid = ${pid} AS mine, state FROM pg_stat_activity WHERE datname = ${pg.escapeLiteral(space.database)} AND backend_type = 'client backend'`,
         )) as unknown as [unknown, pg.QueryResult<{ own: boolean; mine: boolean; state: string }>];
         if (sessions.rows.some((s) => !s.own || (!s.mine && s.state !== 'idle'))) why = 'someone else is in it';
         else why = await resetSpace(client, plan);
