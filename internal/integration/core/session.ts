@@ -320,10 +320,10 @@ export class Session {
     let id: SpaceIdentity;
     try {
       const client = await space.pool.connect();
+      const own = ownPids(watch); // the pool's sessions, this one included: the only ones allowed in, and the ones to wait out
       let why: string | undefined;
       try {
         const pid = (client as pg.PoolClient & { processID: number }).processID;
-        const own = ownPids(watch);
         const [, sessions] = (await this.admin.query(
           `ALTER ROLE ${pg.escapeIdentifier(space.role)} NOLOGIN; ` +
             `SELECT pid = ANY (ARRAY[${own.join(',')}]::int[]) AS own, pid = ${pid} AS mine, state FROM pg_stat_activity WHERE datname = ${pg.escapeLiteral(space.database)} AND backend_type = 'client backend'`,
@@ -334,7 +334,6 @@ export class Session {
         client.release();
       }
       if (why) throw new Error(why);
-      const own = ownPids(watch);
       disarm(space.database);
       await space.pool.end();
       id = await this.withAdmin(async (admin) => {
