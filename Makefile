@@ -7,8 +7,11 @@ SHELL := /bin/bash
 # One compose project per `make test`, so runs never collide: Jenkins' BUILD_TAG
 # when set, else a random name drawn once (`:=`). `make test PROJECT=...` overrides.
 # Compose wants [a-z0-9_-], so whatever it is gets folded into that.
+# A shard (SHARD=2/4) gets its own project, and its own reports/shard-2-of-4/.
+SHARD ?=
+SHARD_NAME := $(if $(SHARD),shard-$(shell printf '%s' '$(SHARD)' | sed 's|/|-of-|' | tr -c 'A-Za-z0-9_-' '-'))
 ifeq ($(origin PROJECT),undefined)
-PROJECT := $(or $(BUILD_TAG),pgspace-$(shell od -An -N4 -tx4 /dev/urandom | tr -d ' \n'))
+PROJECT := $(or $(BUILD_TAG),pgspace-$(shell od -An -N4 -tx4 /dev/urandom | tr -d ' \n'))$(if $(SHARD),-$(SHARD_NAME))
 endif
 override PROJECT := $(shell printf '%s' '$(PROJECT)' | tr 'A-Z' 'a-z' | tr -c 'a-z0-9_-' '-')
 export CODE_VOLUME := $(PROJECT)_code
@@ -19,6 +22,11 @@ COPY_EXCLUDES := --exclude=./.git --exclude=node_modules --exclude=./dist --excl
 # Set by the Jenkinsfile: JUnit XML in ./reports besides the console output.
 TEST_REPORTER_ARGS ?=
 export TEST_REPORTER_ARGS
+# Where the run's reports land; a shard's never feed another shard's split by accident.
+REPORTS := reports$(if $(SHARD),/$(SHARD_NAME))
+# Earlier JUnit reports that pack the shards (a file or a directory); by default reports/*.xml.
+SHARD_TIMINGS ?=
+export SHARD
 
 LOCAL_PORT ?= 55432
 LOCAL_COMPOSE := PGSPACE_LOCAL_PORT=$(LOCAL_PORT) docker compose -p pgspace-local -f docker-compose.yml -f docker-compose.local.yml
@@ -30,7 +38,7 @@ ENV_MARKER := \# written by make local.infra
 help: ## List the targets
 	@grep -E '^[a-z.]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  make %-12s %s\n", $$1, $$2 }'
 
-test: ## Run every test layer in Docker (unit, integration, component, e2e); always cleans up
+test: ## Run every test layer in Docker (unit, integration, component, e2e); SHARD=i/n runs one shard; always cleans up
 	@echo "make test: compose project $(PROJECT)"
 	cleanup() {
 		$(COMPOSE) down --volumes --remove-orphans --rmi local --timeout 5 >/dev/null 2>&1 || true
@@ -46,12 +54,23 @@ test: ## Run every test layer in Docker (unit, integration, component, e2e); alw
 	docker volume create --label pgspace.checkout="$(CURDIR)" $(CODE_VOLUME) >/dev/null
 	docker create --name $(PROJECT)-copy -v $(CODE_VOLUME):/app $(PROJECT)-ci.test >/dev/null
 	tar -c -f - $(COPY_EXCLUDES) . | docker cp - $(PROJECT)-copy:/app
+	timings=""
+	if [ -n "$(SHARD)" ]; then
+		# The timings that pack the shards go in beside the code (./reports itself is not copied).
+		staged=$$(mktemp -d); mkdir "$$staged/.shard-timings"; n=0
+		if [ -n "$(SHARD_TIMINGS)" ]; then found=$$(find "$(SHARD_TIMINGS)" -name '*.xml' -type f 2>/dev/null || true)
+		else found=$$(find reports -maxdepth 1 -name '*.xml' -type f 2>/dev/null || true); fi
+		for f in $$found; do n=$$((n + 1)); cp "$$f" "$$staged/.shard-timings/$$n.xml"; done
+		if [ $$n -gt 0 ]; then tar -c -f - -C "$$staged" .shard-timings | docker cp - $(PROJECT)-copy:/app; timings=.shard-timings; fi
+		rm -rf "$$staged"
+	fi
 	docker rm $(PROJECT)-copy >/dev/null
 	status=0
-	$(COMPOSE) run --name $(PROJECT)-tests ci.test || status=$$?
-	# The trace pages (and the JUnit XML when asked for) come out of the container into ./reports.
-	rm -rf reports; docker cp $(PROJECT)-tests:/app/reports ./reports >/dev/null 2>&1 || echo "make test: the tests wrote no reports"
-	if [ -e reports/trace/index.html ]; then echo "make test: trace of each test: reports/trace/index.html"; fi
+	SHARD_TIMINGS=$$timings $(COMPOSE) run --name $(PROJECT)-tests ci.test || status=$$?
+	# The trace pages (and the JUnit XML when asked for) come out of the container into ./$(REPORTS).
+	rm -rf $(REPORTS); mkdir -p $(dir $(REPORTS))
+	docker cp $(PROJECT)-tests:/app/reports ./$(REPORTS) >/dev/null 2>&1 || echo "make test: the tests wrote no reports"
+	if [ -e $(REPORTS)/trace/index.html ]; then echo "make test: trace of each test: $(REPORTS)/trace/index.html"; fi
 	if [ $$status -ne 0 ]; then
 		echo "make test: tests failed (exit $$status); the services' last log lines:"
 		$(COMPOSE) logs --no-color --tail 30 trainings users || true

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// `pgspace list|clean|trace`: the compiled CLI in the package; in the pgspace repository
+// `pgspace list|clean|trace|shard`: the compiled CLI in the package; in the pgspace repository
 // itself (no build), its TypeScript source through tsx.
-const cli = process.argv[2] === 'trace' ? 'trace' : 'spaces';
+const cli = ['trace', 'shard'].includes(process.argv[2]) ? process.argv[2] : 'spaces';
 try {
   await import(`../dist/cli/${cli}.js`);
 } catch (err) {

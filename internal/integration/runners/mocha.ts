@@ -5,6 +5,8 @@
  * (server, lock, templates). The root hooks run in every process that runs
  * tests, including parallel workers: they drop or keep each test's spaces.
  *
+ * SHARD=i/n runs one shard of the files (mocha-shard.ts).
+ *
  * Exit status is the truth: whatever breaks the run (the server dies, its
  * disk fills, the end of the run fails) makes the process exit non-zero,
  * with one message saying what happened, and nothing here can hang.
@@ -14,9 +16,11 @@ import { exitWhenIdle } from '../core/exit-status.js';
 import { closeSession, currentSession } from '../core/session.js';
 import { releaseSpaces } from './mocha-spaces.js';
 import { stopRun, watchRunner } from './mocha-runner.js';
+import { shardMocha } from './mocha-shard.js';
 import { beginRun, endRun, failOnBrokenRun } from './run-hooks.js';
 import { installCapture } from '../trace/run-trace.js';
 
+shardMocha(Mocha);
 watchRunner(Mocha);
 installCapture();
 failOnBrokenRun(stopRun);
