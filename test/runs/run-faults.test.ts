@@ -112,10 +112,24 @@ describe('a test run under faults', function () {
     }
   });
 
-  it('explains running out of connections: spaces live, max_connections, what to change', async function () {
+  it('stops a run at its cap of spaces held at once, before the server runs out: what the cap is, what to change', async function () {
     const small = await startCluster({ max_connections: '20' });
     try {
       const run = await runMocha('test/fixtures/many-spaces.fixture.ts', { PGSPACE_ADMIN_URL: serverUrl(small.settings) });
+      expect(run.code, run.output).to.not.equal(0);
+      expect(run.output).to.match(
+        /this run holds 5 spaces at once, its cap \(the default: a quarter of max_connections = 20, at most 50; PGSPACE_MAX_SPACES changes it\), and gave none back within 10 s\..*raise PGSPACE_MAX_SPACES/,
+      );
+      expect(run.output).to.not.match(/no connection left|remaining connection slots/);
+    } finally {
+      await small.stop();
+    }
+  });
+
+  it('explains running out of connections (the cap raised past the server): spaces live, max_connections, what to change', async function () {
+    const small = await startCluster({ max_connections: '20' });
+    try {
+      const run = await runMocha('test/fixtures/many-spaces.fixture.ts', { PGSPACE_ADMIN_URL: serverUrl(small.settings), PGSPACE_MAX_SPACES: '100' });
       expect(run.code, run.output).to.not.equal(0);
       expect(run.output).to.match(
         /has no connection left \(max_connections = 20\); this process holds \d+ space\(s\) \(\d+ given to tests, \d+ ready in the warm pool\).*raise max_connections/,

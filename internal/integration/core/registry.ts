@@ -11,6 +11,7 @@
  */
 import os from 'node:os';
 import pg from 'pg';
+import { CAP_LOCK_CLASS } from './locks.js';
 import type { AdminDb } from './spaces.js';
 
 const lit = pg.escapeLiteral;
@@ -59,6 +60,23 @@ export async function ensureRegistry(admin: AdminDb): Promise<void> {
 /** The SQL that registers space `name` of run `run`, made by this process (for a multi-statement query). */
 export function registerSql(name: string, run: number): string {
   return `INSERT INTO ${TABLE} (name, run, host, pid) VALUES (${lit(name)}, ${run}, ${lit(os.hostname())}, ${process.pid})`;
+}
+
+/** The SQLSTATE a new space gets when its run already holds its cap of spaces (see claimSql). */
+export const CAP_REACHED = 'PGSCP';
+
+/**
+ * SQL that refuses a new space of run `run` (SQLSTATE CAP_REACHED) while the
+ * run holds `cap` spaces (kept ones aside). The count runs under a per-run
+ * lock in the transaction that registers the space, so the processes of one
+ * run (parallel workers) never go past the cap together.
+ */
+export function claimSql(run: number, cap: number): string {
+  return (
+    `DO $$ BEGIN PERFORM pg_advisory_xact_lock(${CAP_LOCK_CLASS}, ${run}); ` +
+    `IF (SELECT count(*) FROM ${TABLE} WHERE run = ${run} AND kept_at IS NULL) >= ${cap} THEN ` +
+    `RAISE EXCEPTION 'run % holds its cap of % spaces', ${run}, ${cap} USING ERRCODE = '${CAP_REACHED}'; END IF; END $$`
+  );
 }
 
 /** Records the test that now holds the space. */

@@ -21,6 +21,7 @@ import { pollUntil, withDeadline } from './poll.js';
 import { abandoned, dropSpacesWhere, listSpaces } from './reaper.js';
 import { ensureRegistry } from './registry.js';
 import { sealWarning } from './seal-check.js';
+import { capFromEnv } from './space-cap.js';
 import { breakRun, brokenMessage, holdHeartbeat, runBroken } from './run-health.js';
 import { ADMIN_URL_VAR, configuredServer, connectAdmin, serverUrl, type ServerSettings } from './server.js';
 import { closeSession, RUN_ID_VAR } from './session.js';
@@ -109,6 +110,7 @@ function watchLock(run: Run): void {
 export async function startRun(): Promise<Run> {
   const { configDir } = await projectConfig(); // a broken config file or template fails the run once, up front
   if (configDir) await loadConfigTemplates(configDir);
+  capFromEnv(); // so does a malformed PGSPACE_MAX_SPACES
   const { server, cluster } = await resolveServer();
   let lock: pg.Client | undefined;
   try {

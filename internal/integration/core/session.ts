@@ -23,6 +23,7 @@ import { openSpace, spaceFacts, type LiveSpace, type PoolWatch } from './space.j
 import { awaitOwnSessionsGone, readResetPlan, reissueSpace, resetSpace, type ResetPlan } from './recycle.js';
 import { keptBy, recordTest, reissueSql } from './registry.js';
 import { createSpace, createStrategy, dropSpace, keepSpace, type CreateStrategy, type SpaceIdentity } from './spaces.js';
+import { createWithinCap, spaceCap, type SpaceCap } from './space-cap.js';
 import { ensureTemplate, templateName } from './template.js';
 import { WarmPool } from './warm-pool.js';
 import { bindDatabase, currentTrace, spaceReleased } from '../trace/recorder.js';
@@ -74,6 +75,7 @@ function ownPids(watch: PoolWatch): number[] {
 export class Session {
   readonly admin: pg.Pool;
   private strategy?: Promise<CreateStrategy>;
+  private cap?: Promise<SpaceCap>;
   private configTemplates?: Promise<ConfigTemplate[]>;
   private readonly templates = new Map<Migrator, Promise<string>>();
   private readonly pools = new Map<Migrator, WarmPool<HeldSpace>>();
@@ -177,8 +179,9 @@ export class Session {
     try {
       const [template, config] = await Promise.all([this.template(migrator), this.config()]);
       this.strategy ??= this.withAdmin(createStrategy);
-      const strategy = await this.strategy;
-      const id = await this.withAdmin((c) => createSpace(c, template, this.run, strategy));
+      this.cap ??= this.withAdmin(spaceCap);
+      const [strategy, cap] = await Promise.all([this.strategy, this.cap]);
+      const id = await createWithinCap(cap, () => this.withAdmin((c) => createSpace(c, template, this.run, strategy, cap.max)));
       const held = await this.open(id, migrator);
       if (this.recycling && !this.plans.has(migrator)) {
         // The first space of a schema is in the template's state: what resetting one takes is read from it.

@@ -14,7 +14,7 @@ import { randomPassword, scramVerifier } from './credentials.js';
 import { PgspaceError, messageOf } from './errors.js';
 import { newSpaceName, OWNER_ROLE, readableName } from './names.js';
 import { pollUntil } from './poll.js';
-import { forget, keepSql, registerSql } from './registry.js';
+import { claimSql, forget, keepSql, registerSql } from './registry.js';
 import { withAdminClient, type ServerSettings } from './server.js';
 
 const q = pg.escapeIdentifier;
@@ -48,14 +48,16 @@ export interface SpaceIdentity {
  * role is a plain login (no superuser, createdb, createrole) and a member of
  * the template objects' owner, so it can use every table and sequence; it may
  * connect to, create in and make temporary tables in its database, nothing else.
+ * Fails with SQLSTATE CAP_REACHED (registry.ts), having made nothing, when
+ * the run already holds `cap` spaces.
  */
-export async function createSpace(admin: AdminDb, template: string, run: number, strategy: CreateStrategy): Promise<SpaceIdentity> {
+export async function createSpace(admin: AdminDb, template: string, run: number, strategy: CreateStrategy, cap = Infinity): Promise<SpaceIdentity> {
   const name = newSpaceName();
   const password = randomPassword();
   const id = q(name);
   // Registered in the role's own transaction: whatever exists of a space, the reaper can find.
   await admin.query(
-    `${registerSql(name, run)}; ` +
+    `${Number.isFinite(cap) ? `${claimSql(run, cap)}; ` : ''}${registerSql(name, run)}; ` +
       `CREATE ROLE ${id} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS ` +
       `PASSWORD ${pg.escapeLiteral(scramVerifier(password))} IN ROLE ${q(OWNER_ROLE)}`,
   );

@@ -56,7 +56,10 @@ export async function ensureTemplate(server: ServerSettings, name: string, migra
     await ensureOwnerRole(admin);
     // A database by that name that is not a template was never finished (or an older format's): rebuild it.
     if ((await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount) await dropTemplate(admin, name);
+    const started = performance.now();
     await build(admin, server, name, migrator);
+    // Said once per schema version and server: runs sharing the server reuse it from now on.
+    process.stderr.write(`pgspace: built template ${name} in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
   } finally {
     await admin.end().catch(() => undefined); // ending the session releases the advisory lock
   }

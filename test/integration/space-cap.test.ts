@@ -1,0 +1,81 @@
+import { expect } from 'chai';
+import pg from 'pg';
+import { LOCK_CLASS } from '../../internal/integration/core/locks.js';
+import { CAP_REACHED, keepSql } from '../../internal/integration/core/registry.js';
+import { session } from '../../internal/integration/core/session.js';
+import { capFromEnv, createWithinCap } from '../../internal/integration/core/space-cap.js';
+import { clientConfig } from '../../internal/integration/core/server.js';
+import { createSpace, createStrategy, dropSpace } from '../../internal/integration/core/spaces.js';
+import { migrators } from '../../pgspace.config.js';
+import { runServer, withAdmin } from '../support/admin.js';
+
+// A run's cap on spaces held at once, on the real server: what keeps one run sharing a server from taking all of it.
+
+describe('a run\'s cap on spaces held at once', function () {
+  this.timeout(60_000);
+  let run: number;
+  let admins: pg.Pool;
+  let lock: pg.Client;
+  let template: string;
+  const made: string[] = [];
+
+  beforeEach(async function () {
+    run = 2_000_000 + Math.floor(Math.random() * 1_000_000); // a run of its own, alive while this test holds its lock
+    lock = new pg.Client(clientConfig(runServer()));
+    await lock.connect();
+    await lock.query('SELECT pg_advisory_lock($1, $2)', [LOCK_CLASS, run]); // so no starting run reaps its spaces
+    admins = new pg.Pool({ ...clientConfig(runServer()), max: 8 }); // eight sessions: as many processes of one run
+    template = await session().template(migrators.trainings);
+  });
+
+  afterEach(async function () {
+    await withAdmin(async (admin) => {
+      for (const name of made.splice(0)) await dropSpace(admin, runServer(), name);
+    });
+    await admins.end();
+    await lock.end();
+  });
+
+  const create = async (cap: number) => {
+    const id = await createSpace(admins, template, run, await createStrategy(admins), cap);
+    made.push(id.name);
+    return id;
+  };
+
+  it('holds across processes: eight spaces asked for at once under a cap of 3 make exactly 3', async function () {
+    const results = await Promise.allSettled(Array.from({ length: 8 }, () => create(3)));
+    const refused = results.filter((r) => r.status === 'rejected').map((r) => (r.reason as { code?: string }).code);
+    expect(results.filter((r) => r.status === 'fulfilled')).to.have.length(3);
+    expect(refused).to.deep.equal(Array(5).fill(CAP_REACHED));
+    const { rows } = await admins.query<{ n: number }>('SELECT count(*)::int AS n FROM pgspace.spaces WHERE run = $1', [run]);
+    expect(rows[0]!.n, 'a refused space leaves no row').to.equal(3);
+    const { rows: roles } = await admins.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_roles WHERE rolname = ANY($1)', [made]);
+    expect(roles[0]!.n).to.equal(3);
+  });
+
+  it('does not count kept spaces: a failing test\'s space kept for debugging frees its place', async function () {
+    const first = await create(1);
+    expect(await create(1).then(() => 'made', (err: { code?: string }) => err.code)).to.equal(CAP_REACHED);
+    await admins.query(keepSql(first.name, first.name, 'a failing test', first.password));
+    await create(1);
+  });
+
+  it('waits for a space to be given back, and fails with a clear message when none is', async function () {
+    const cap = { max: 1, source: 'a test' };
+    const first = await create(1);
+    const waiting = createWithinCap(cap, () => create(1), 10_000);
+    await withAdmin((admin) => dropSpace(admin, runServer(), made.shift()!)); // gives `first` back
+    expect((await waiting).name).to.not.equal(first.name);
+    const refused = await createWithinCap(cap, () => create(1), 300).then(
+      () => undefined,
+      (err: Error) => err,
+    );
+    expect(refused?.message).to.match(/^this run holds 1 spaces at once, its cap \(a test\), and gave none back within 0\.3 s\..*raise PGSPACE_MAX_SPACES/s);
+  });
+
+  for (const bad of ['0', '-3', 'many', '2.5']) {
+    it(`refuses PGSPACE_MAX_SPACES=${bad} with a message that says what to write`, function () {
+      expect(() => capFromEnv({ PGSPACE_MAX_SPACES: bad })).to.throw(/is not a number of spaces: write a whole number, 1 or more/);
+    });
+  }
+});
