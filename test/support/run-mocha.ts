@@ -39,7 +39,8 @@ export function runMocha(
     const plugin = path.join(root, 'internal/integration/runners/mocha.ts');
     const child = spawn(process.execPath, [mocha, '--require', plugin, ...args, path.resolve(root, spec)], {
       cwd,
-      env: { ...process.env, PGSPACE_TRACE_DIR: CHILD_TRACE_DIR, ...env },
+      // A child runs all of its spec, whatever shard this run is.
+      env: { ...process.env, PGSPACE_TRACE_DIR: CHILD_TRACE_DIR, SHARD: '', SHARD_TIMINGS: '', ...env },
       detached: true, // its own process group, so killGroup() reaches mocha's re-spawned node too
       stdio: ['ignore', 'pipe', 'pipe'],
     });

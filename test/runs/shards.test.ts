@@ -1,0 +1,84 @@
+import { expect } from 'chai';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { startCluster, type EmbeddedCluster } from '../../internal/integration/embedded/cluster.js';
+import { serverUrl } from '../../internal/integration/core/server.js';
+import { dropTemplate, listTemplates } from '../../internal/integration/core/template.js';
+import { runMocha } from '../support/run-mocha.js';
+
+// SHARD=i/n on the real suite: four shards at once on one fresh server, as four Jenkins agents
+// sharing a test server would run them. Together they must run every test exactly once, green,
+// build each template once between them, and leave nothing behind.
+const SUITE = 'test/{unit,integration,component,e2e}/**/*.test.ts';
+
+interface JsonTest {
+  file: string;
+  fullTitle: string;
+}
+
+async function testsOf(file: string): Promise<{ ran: string[]; failures: number }> {
+  const report = JSON.parse(await readFile(file, 'utf8')) as { tests: JsonTest[]; failures: JsonTest[] };
+  return { ran: report.tests.map((t) => `${path.relative(process.cwd(), t.file)} :: ${t.fullTitle}`), failures: report.failures.length };
+}
+
+describe('SHARD=i/n: the suite split four ways on one server', function () {
+  this.timeout(300_000);
+  let server: EmbeddedCluster;
+  let dir: string;
+
+  before(async function () {
+    server = await startCluster();
+    dir = await mkdtemp(path.join(os.tmpdir(), 'pgspace-shards-'));
+    // No templates yet (a seeded cluster has the last run's): the shards must build them, each once.
+    const admin = new pg.Client(server.settings);
+    await admin.connect();
+    for (const name of await listTemplates(admin)) await dropTemplate(admin, name);
+    await admin.end();
+  });
+
+  after(async function () {
+    await server?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('runs every test exactly once across 4 concurrent shards, all green, each template built once, nothing left', async function () {
+    const env = { PGSPACE_ADMIN_URL: serverUrl(server.settings), SHARD_TIMINGS: path.join(dir, 'no-timings') };
+    const json = (name: string) => ['--reporter', 'json', '--reporter-option', `output=${path.join(dir, `${name}.json`)}`];
+    // Everything the suite holds, listed without running it.
+    const all = await runMocha(SUITE, env, { args: ['--dry-run', ...json('all')] });
+    expect(all.code, all.output).to.equal(0);
+    const shards = await Promise.all(
+      [1, 2, 3, 4].map((i) => runMocha(SUITE, { ...env, SHARD: `${i}/4` }, { timeoutMs: 280_000, args: json(`shard-${i}`) })),
+    );
+
+    const expected = (await testsOf(path.join(dir, 'all.json'))).ran.sort();
+    const ran: string[] = [];
+    for (const [i, shard] of shards.entries()) {
+      expect(shard.code, shard.output).to.equal(0);
+      expect(shard.output).to.match(new RegExp(`pgspace: shard ${i + 1}/4: \\d+ of \\d+ test files, split by file size`));
+      const { ran: mine, failures } = await testsOf(path.join(dir, `shard-${i + 1}.json`));
+      expect(failures, shard.output).to.equal(0);
+      expect(mine, `shard ${i + 1}/4 ran tests`).to.not.be.empty;
+      ran.push(...mine);
+    }
+    expect(expected.length).to.be.above(200);
+    expect(ran.sort(), 'the shards together = the unsharded suite, none lost, none twice').to.deep.equal(expected);
+
+    const builds = shards.flatMap((s) => [...s.output.matchAll(/^pgspace: built template (\S+)/gm)].map((m) => m[1]!));
+    expect(builds, 'the suite\'s templates were built here').to.not.be.empty;
+    expect(builds.length, `each template built once between the shards: ${builds.join(', ')}`).to.equal(new Set(builds).size);
+
+    const admin = new pg.Client(server.settings);
+    await admin.connect();
+    try {
+      const { rows } = await admin.query<{ left: number }>(
+        `SELECT (SELECT count(*) FROM pgspace.spaces) + (SELECT count(*) FROM pg_database WHERE datname LIKE 'pgs\\_%' AND NOT datistemplate) AS left`,
+      );
+      expect(Number(rows[0]!.left), 'spaces left on the server').to.equal(0);
+    } finally {
+      await admin.end();
+    }
+  });
+});
