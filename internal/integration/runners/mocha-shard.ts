@@ -4,7 +4,7 @@
  * them (a serial run) or hands them to workers (a parallel run). Parallel
  * workers get one file each from the main process and are left alone.
  */
-import { PgspaceError } from '../core/errors.js';
+import { messageOf } from '../core/errors.js';
 import { planShard, shardFromEnv } from '../shard/plan.js';
 
 const PATCHED = Symbol.for('pgspace.mochaShard');
@@ -20,7 +20,7 @@ export function shardMocha(MochaClass: typeof Mocha): void {
   try {
     spec = shardFromEnv();
   } catch (err) {
-    process.stderr.write(`pgspace: ${(err as PgspaceError).message}\n`);
+    process.stderr.write(`pgspace: ${messageOf(err)}\n`);
     process.exit(2);
   }
   if (!spec) return;
