@@ -24,7 +24,7 @@ export function buildTrainingsService(config: TrainingsConfig, overrides: Traini
   const pool = createPool(config.db);
   const app = trainingsApp({
     repository: postgresTrainingsRepository(pool),
-    users: overrides.users ?? usersHttpClient(config.usersServiceUrl),
+    users: overrides.users ?? usersHttpClient(config.usersServiceUrl, config.usersTimeoutMs),
     clock: overrides.clock ?? { now: () => new Date() },
   });
   const server = newHttpServer(overrides.logger ?? false);

@@ -1,13 +1,16 @@
 import { expect } from 'chai';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { newSpace, traceLogStream } from '../../internal/integration/index.js';
+import { newSpace, traceLogStream, type Space } from '../../internal/integration/index.js';
 import { loadTrainingsConfig } from '../../src/trainings/config.js';
 import { buildTrainingsService } from '../../src/trainings/service.js';
-import { startFakeUsersService, type FakeUsersService } from './fake-users-service.js';
+import { interceptOutboundHttp, type OutboundHttp } from '../support/outbound-http.js';
+import { tableRows } from './refusal.js';
+import { mockUsersService, type UsersServiceMock } from './users-service-mock.js';
 
 // The trainings service through its HTTP API, with a real Postgres space and
-// the users service faked at its HTTP boundary. The service's logs go into
-// each test's trace (reports/trace/index.html), not the console.
+// the users service declared at its HTTP boundary (any other outbound call
+// fails the test). The service's logs go into each test's trace
+// (reports/trace/index.html), not the console.
 
 const now = new Date('2030-01-07T10:00:00Z');
 const hour = '2030-01-09T12:00:00.000Z';
@@ -17,19 +20,26 @@ const ann = { 'x-user-id': 'ann', 'x-user-role': 'attendee' };
 const bob = { 'x-user-id': 'bob', 'x-user-role': 'attendee' };
 
 describe('trainings API', function () {
-  let users: FakeUsersService;
+  let space: Space;
+  let http: OutboundHttp;
+  let users: UsersServiceMock;
   let api: FastifyInstance;
+  const service = (env: Record<string, string> = {}) =>
+    buildTrainingsService(loadTrainingsConfig({ ...space.config.trainings, TRAININGS_USERS_URL: users.url, ...env }), {
+      clock: { now: () => now },
+      logger: { level: 'info', stream: traceLogStream() },
+    });
 
   beforeEach(async function () {
-    const space = await newSpace(this);
-    users = await startFakeUsersService();
-    const config = loadTrainingsConfig({ ...space.config.trainings, TRAININGS_USERS_URL: users.url });
-    api = buildTrainingsService(config, { clock: { now: () => now }, logger: { level: 'info', stream: traceLogStream() } });
+    space = await newSpace(this);
+    http = interceptOutboundHttp();
+    users = mockUsersService(http);
+    api = service();
   });
 
   afterEach(async function () {
     await api.close();
-    await users.close();
+    await http.close();
   });
 
   const publish = (hours: string[]) => api.inject({ method: 'PUT', url: '/trainer/hours', headers: coach, payload: { hours } });
@@ -79,12 +89,45 @@ describe('trainings API', function () {
     expect(listed.json()).to.deep.equal({ trainings: [] });
   });
 
-  it('answers 502 and writes nothing when the users service is down', async function () {
-    users.down = true;
+  for (const status of [500, 503]) {
+    it(`answers 502 and writes nothing when the users service answers a booking's payment with ${status}`, async function () {
+      users.balances.set('ann', 1);
+      await publish([hour]);
+      const before = await tableRows(space.pool, ['hours', 'trainings']);
+      users.answer = status;
+      expect(errorOf(await book(ann, hour))).to.deep.equal({ status: 502, code: 'users-service-unavailable' });
+      expect(await tableRows(space.pool, ['hours', 'trainings'])).to.deep.equal(before);
+      expect(users.received).to.deep.equal([{ userId: 'ann', change: -1 }]);
+    });
+  }
+
+  it('answers 502 and writes nothing when the users service answers a refund with 500', async function () {
+    users.balances.set('ann', 1);
     await publish([hour]);
-    expect(errorOf(await book(ann, hour))).to.deep.equal({ status: 502, code: 'users-service-unavailable' });
-    const free = await api.inject({ method: 'GET', url: `/trainers/coach/hours?from=${now.toISOString()}&to=2030-01-10T00:00:00Z` });
-    expect(free.json()).to.deep.equal({ hours: [hour] });
+    const { training } = (await book(ann, hour)).json();
+    const before = await tableRows(space.pool, ['hours', 'trainings']);
+    users.answer = 500;
+    expect(errorOf(await api.inject({ method: 'DELETE', url: `/trainings/${training.id}`, headers: ann }))).to.deep.equal({ status: 502, code: 'users-service-unavailable' });
+    expect(await tableRows(space.pool, ['hours', 'trainings'])).to.deep.equal(before); // still booked, not cancelled
+  });
+
+  it('answers 502 and writes nothing when the users service does not answer in time', async function () {
+    const slow = mockUsersService(http, { url: 'http://slow-users.test', delayMs: 300 });
+    slow.balances.set('ann', 1);
+    const impatient = buildTrainingsService(
+      loadTrainingsConfig({ ...space.config.trainings, TRAININGS_USERS_URL: slow.url, TRAININGS_USERS_TIMEOUT_MS: '50' }),
+      { clock: { now: () => now }, logger: { level: 'info', stream: traceLogStream() } },
+    );
+    try {
+      expect((await impatient.inject({ method: 'PUT', url: '/trainer/hours', headers: coach, payload: { hours: [hour] } })).statusCode).to.equal(204);
+      const before = await tableRows(space.pool, ['hours', 'trainings']);
+      const res = await impatient.inject({ method: 'POST', url: '/trainings', headers: ann, payload: { trainerId: 'coach', startsAt: hour, notes: '' } });
+      expect(errorOf(res)).to.deep.equal({ status: 502, code: 'users-service-unavailable' });
+      expect(res.json().error.message).to.match(/slow-users\.test unreachable: .*(timeout|aborted)/i);
+      expect(await tableRows(space.pool, ['hours', 'trainings'])).to.deep.equal(before);
+    } finally {
+      await impatient.close();
+    }
   });
 
   it('lets one of two simultaneous bookings of an hour through', async function () {

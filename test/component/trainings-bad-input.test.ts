@@ -3,7 +3,8 @@ import type { FastifyInstance, InjectOptions } from 'fastify';
 import { newSpace, type Space } from '../../internal/integration/index.js';
 import { loadTrainingsConfig } from '../../src/trainings/config.js';
 import { buildTrainingsService } from '../../src/trainings/service.js';
-import { startFakeUsersService, type FakeUsersService } from './fake-users-service.js';
+import { interceptOutboundHttp, type OutboundHttp } from '../support/outbound-http.js';
+import { mockUsersService, type UsersServiceMock } from './users-service-mock.js';
 import { expectRefusal, tableRows, type HostileCase } from './refusal.js';
 
 // Hostile input, route by route: each request gets its 4xx in the standard error shape
@@ -101,12 +102,14 @@ const cases: Record<string, HostileCase<Ctx>[]> = {
 
 describe('trainings API: hostile input', function () {
   let space: Space;
-  let users: FakeUsersService;
+  let http: OutboundHttp;
+  let users: UsersServiceMock;
   const ctx = {} as Ctx;
 
   beforeEach(async function () {
     space = await newSpace(this);
-    users = await startFakeUsersService();
+    http = interceptOutboundHttp();
+    users = mockUsersService(http);
     ctx.api = buildTrainingsService(loadTrainingsConfig({ ...space.config.trainings, TRAININGS_USERS_URL: users.url }), { clock: { now: () => now } });
     // Something to break: two published hours, one of them booked by ann.
     users.balances.set('ann', 5);
@@ -117,7 +120,7 @@ describe('trainings API: hostile input', function () {
 
   afterEach(async function () {
     await ctx.api.close();
-    await users.close();
+    await http.close();
   });
 
   for (const [route, list] of Object.entries(cases)) {

@@ -15,6 +15,7 @@ describe('loadTrainingsConfig', function () {
       http: { host: '0.0.0.0', port: 8080 },
       db: { host: 'db', port: 5432, database: 'trainings', user: 'svc', password: '' },
       usersServiceUrl: 'http://users:8080',
+      usersTimeoutMs: 3000,
     });
   });
 

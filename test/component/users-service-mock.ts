@@ -1,0 +1,40 @@
+/**
+ * The users service as the trainings service's tests see it: declared
+ * answers to `POST /users/:id/balance` on http://users.test, through the
+ * test's outbound-HTTP interceptor, with balances in memory.
+ */
+import type { OutboundHttp } from '../support/outbound-http.js';
+
+/** The stand-in; a test changes `balances` and `answer`, and reads `received`. */
+export interface UsersServiceMock {
+  url: string;
+  balances: Map<string, number>;
+  /** 'balances' answers by the balances (200, or 409 when one would go below zero); a number answers that status. */
+  answer: 'balances' | number;
+  /** Every balance change asked for, in order. */
+  received: { userId: string; change: number }[];
+}
+
+const error = (code: string, message: string) => ({ error: { code, message } });
+
+/** Declares the users service at `url` on `http`; `delayMs` holds every answer back that long. */
+export function mockUsersService(http: OutboundHttp, { url = 'http://users.test', delayMs = 0 } = {}): UsersServiceMock {
+  const users: UsersServiceMock = { url, balances: new Map(), answer: 'balances', received: [] };
+  const declared = http
+    .origin(url)
+    .intercept({ path: /^\/users\/[^/]+\/balance$/, method: 'POST' })
+    .reply<object>((request) => {
+      const userId = decodeURIComponent(/^\/users\/([^/]+)\/balance$/.exec(request.path)![1]!);
+      const { change } = JSON.parse(String(request.body)) as { change: number };
+      users.received.push({ userId, change });
+      const json = { headers: { 'content-type': 'application/json' } };
+      if (users.answer !== 'balances') return { statusCode: users.answer, data: error('unavailable', `answering ${users.answer} for the test`), responseOptions: json };
+      const balance = (users.balances.get(userId) ?? 0) + change;
+      if (balance < 0) return { statusCode: 409, data: error('insufficient-balance', `user ${userId} has ${balance - change}`), responseOptions: json };
+      users.balances.set(userId, balance);
+      return { statusCode: 200, data: { id: userId, balance }, responseOptions: json };
+    });
+  if (delayMs > 0) declared.delay(delayMs);
+  declared.persist();
+  return users;
+}
