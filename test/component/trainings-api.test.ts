@@ -24,13 +24,15 @@ describe('trainings API', function () {
   let http: OutboundHttp;
   let users: UsersServiceMock;
   let api: FastifyInstance;
+  let clock = now; // what the service's clock says; a test moves it
   const service = (env: Record<string, string> = {}) =>
     buildTrainingsService(loadTrainingsConfig({ ...space.config.trainings, TRAININGS_USERS_URL: users.url, ...env }), {
-      clock: { now: () => now },
+      clock: { now: () => clock },
       logger: { level: 'info', stream: traceLogStream() },
     });
 
   beforeEach(async function () {
+    clock = now;
     space = await newSpace(this);
     http = interceptOutboundHttp();
     users = mockUsersService(http);
@@ -128,6 +130,57 @@ describe('trainings API', function () {
     } finally {
       await impatient.close();
     }
+  });
+
+  describe('at the edges of time, by the service\'s clock', function () {
+    const later = (ms: number) => new Date(now.getTime() + ms);
+    const HOUR = 3600_000;
+    const cancelAt = async (when: Date) => {
+      users.balances.set('ann', 1);
+      await publish([hour]);
+      const { training } = (await book(ann, hour)).json();
+      clock = when;
+      return (await api.inject({ method: 'DELETE', url: `/trainings/${training.id}`, headers: ann })).json();
+    };
+
+    it('refunds a cancellation at exactly 24:00:00 before the start', async function () {
+      expect(await cancelAt(new Date(Date.parse(hour) - 24 * HOUR))).to.deep.equal({ refunded: true });
+      expect(users.balances.get('ann')).to.equal(1);
+    });
+
+    it('does not refund one at 23:59:59 before the start', async function () {
+      expect(await cancelAt(new Date(Date.parse(hour) - 24 * HOUR + 1_000))).to.deep.equal({ refunded: false });
+      expect(users.balances.get('ann')).to.equal(0);
+    });
+
+    const publishing: { name: string; at: string; status: number }[] = [
+      { name: 'the hour that is now', at: now.toISOString(), status: 422 },
+      { name: 'the next hour', at: later(HOUR).toISOString(), status: 204 },
+      { name: 'exactly 6 weeks ahead', at: later(42 * 24 * HOUR).toISOString(), status: 204 },
+      { name: '6 weeks and 1 hour ahead', at: later(42 * 24 * HOUR + HOUR).toISOString(), status: 422 },
+      { name: 'the last hour of the day, 20:00', at: '2030-01-07T20:00:00.000Z', status: 204 },
+      { name: '21:00', at: '2030-01-07T21:00:00.000Z', status: 422 },
+      { name: 'a second past the hour', at: '2030-01-07T12:00:01.000Z', status: 422 },
+    ];
+    for (const c of publishing) {
+      it(`${c.status === 204 ? 'publishes' : 'refuses'} ${c.name}`, async function () {
+        const res = await publish([c.at]);
+        expect(res.statusCode, res.body).to.equal(c.status);
+        if (c.status !== 204) expect(res.json().error.code).to.equal('invalid-hour');
+      });
+    }
+
+    it('books an hour a millisecond before it starts, and refuses it once it has started', async function () {
+      const next = '2030-01-09T13:00:00.000Z';
+      users.balances.set('ann', 1);
+      users.balances.set('bob', 1);
+      await publish([hour, next]);
+      clock = new Date(Date.parse(hour) - 1);
+      expect((await book(ann, hour)).statusCode).to.equal(201);
+      clock = new Date(Date.parse(next));
+      expect(errorOf(await book(bob, next))).to.deep.equal({ status: 422, code: 'invalid-hour' });
+      expect(users.balances.get('bob')).to.equal(1);
+    });
   });
 
   it('lets one of two simultaneous bookings of an hour through', async function () {

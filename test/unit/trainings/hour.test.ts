@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { DomainError } from '../../../src/trainings/domain/errors.js';
-import { assertBookable, validateTrainingHour, type Hour } from '../../../src/trainings/domain/hour.js';
+import { assertBookable, DEFAULT_HOUR_RULES, validateTrainingHour, type Hour } from '../../../src/trainings/domain/hour.js';
 
 const now = new Date('2030-01-07T10:30:00Z'); // a Monday
 const rules = { maxWeeksAhead: 2, minUtcHour: 6, maxUtcHour: 20 };
@@ -22,6 +22,31 @@ describe('validateTrainingHour', function () {
   for (const c of cases) {
     it(c.error ? `rejects ${c.name}` : `accepts ${c.name}`, function () {
       const check = () => validateTrainingHour(new Date(c.at), now, rules);
+      if (!c.error) return expect(check).not.to.throw();
+      expect(check).to.throw(DomainError, c.error).with.property('code', 'invalid-hour');
+    });
+  }
+});
+
+describe('validateTrainingHour at its edges, with the gym\'s rules (6 weeks ahead, 6:00 to 20:00 UTC)', function () {
+  const at = (iso: string) => new Date(iso);
+  const clock = new Date('2030-01-07T10:00:00.000Z'); // a Monday, on the hour
+  const cases: { name: string; now: Date; at: Date; error?: RegExp }[] = [
+    { name: 'the hour that is now', now: clock, at: clock, error: /past/ },
+    { name: 'the hour that began a millisecond ago', now: at('2030-01-07T10:00:00.001Z'), at: clock, error: /past/ },
+    { name: 'the next hour', now: clock, at: at('2030-01-07T11:00:00.000Z') },
+    { name: 'exactly 6 weeks ahead', now: clock, at: at('2030-02-18T10:00:00.000Z') },
+    { name: '6 weeks and 1 hour ahead', now: clock, at: at('2030-02-18T11:00:00.000Z'), error: /6 weeks ahead/ },
+    { name: 'exactly 6 weeks ahead of a clock a millisecond later', now: at('2030-01-07T10:00:00.001Z'), at: at('2030-02-18T10:00:00.000Z') },
+    { name: 'the last bookable hour of the day, 20:00', now: clock, at: at('2030-01-07T20:00:00.000Z') },
+    { name: '21:00', now: clock, at: at('2030-01-07T21:00:00.000Z'), error: /6:00 to 20:00/ },
+    { name: 'the first hour of the day, 6:00', now: clock, at: at('2030-01-08T06:00:00.000Z') },
+    { name: '5:00', now: clock, at: at('2030-01-08T05:00:00.000Z'), error: /6:00 to 20:00/ },
+    { name: 'a millisecond past the hour', now: clock, at: at('2030-01-07T12:00:00.001Z'), error: /full hour/ },
+  ];
+  for (const c of cases) {
+    it(`${c.error ? 'rejects' : 'accepts'} ${c.name}`, function () {
+      const check = () => validateTrainingHour(c.at, c.now, DEFAULT_HOUR_RULES);
       if (!c.error) return expect(check).not.to.throw();
       expect(check).to.throw(DomainError, c.error).with.property('code', 'invalid-hour');
     });

@@ -16,7 +16,7 @@ describe('assertCanCancel', function () {
     { name: "another attendee cannot see it", training, user: bob, code: 'training-not-found' },
     { name: 'another trainer cannot see it', training, user: otherCoach, code: 'training-not-found' },
     { name: 'a missing training', training: undefined, user: ann, code: 'training-not-found' },
-    { name: 'a cancelled training cannot be cancelled again', training: { ...training, cancelledAt: new Date() }, user: ann, code: 'already-cancelled' },
+    { name: 'a cancelled training cannot be cancelled again', training: { ...training, cancelledAt: new Date('2030-01-09T08:00:00Z') }, user: ann, code: 'already-cancelled' },
   ];
   for (const c of cases) {
     it(c.name, function () {
@@ -31,8 +31,11 @@ describe('cancellationRefunds', function () {
   const hoursBefore = (h: number) => new Date(startsAt.getTime() - h * 3600_000);
   const cases: { name: string; user: User; now: Date; refunds: boolean }[] = [
     { name: 'two days early', user: ann, now: hoursBefore(48), refunds: true },
-    { name: 'exactly 24 hours early', user: ann, now: hoursBefore(24), refunds: true },
+    { name: 'exactly 24:00:00 before the start', user: ann, now: hoursBefore(24), refunds: true },
     { name: 'a minute under 24 hours', user: ann, now: new Date(hoursBefore(24).getTime() + 60_000), refunds: false },
+    { name: '23:59:59 before the start', user: ann, now: new Date(hoursBefore(24).getTime() + 1_000), refunds: false },
+    { name: '23:59:59.999 before the start', user: ann, now: new Date(hoursBefore(24).getTime() + 1), refunds: false },
+    { name: 'after the start', user: ann, now: hoursBefore(-1), refunds: false },
     { name: 'an hour before', user: ann, now: hoursBefore(1), refunds: false },
     { name: 'by the trainer, late', user: coach, now: hoursBefore(1), refunds: true },
   ];
