@@ -11,3 +11,13 @@ export function text(maxLength: number, minLength = 0) {
 
 /** A timestamp: see instant.ts (registered as the `instant` format in http-server.ts). */
 export const instant = { type: 'string', format: 'instant' } as const;
+
+/** The standard error body, `{ error: { code, message } }` (http-errors.ts), for response schemas. */
+export const errorResponse = {
+  type: 'object',
+  required: ['error'],
+  additionalProperties: false,
+  properties: {
+    error: { type: 'object', required: ['code', 'message'], additionalProperties: false, properties: { code: { type: 'string' }, message: { type: 'string' } } },
+  },
+} as const;

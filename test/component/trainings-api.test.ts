@@ -84,12 +84,15 @@ describe('trainings API', function () {
     expect(users.balances.get('ann')).to.equal(0);
   });
 
-  it('refuses a booking the balance cannot pay, and writes nothing', async function () {
-    await publish([hour]);
-    expect(errorOf(await book(ann, hour))).to.deep.equal({ status: 409, code: 'insufficient-balance' });
-    const listed = await api.inject({ method: 'GET', url: '/trainings', headers: ann });
-    expect(listed.json()).to.deep.equal({ trainings: [] });
-  });
+  for (const [who, balance] of [['an attendee with 0 left (users: 409)', 0], ['an attendee the users service never topped up (users: 404)', undefined]] as const) {
+    it(`refuses a booking the balance cannot pay, for ${who}, and writes nothing`, async function () {
+      if (balance !== undefined) users.balances.set('ann', balance);
+      await publish([hour]);
+      expect(errorOf(await book(ann, hour))).to.deep.equal({ status: 409, code: 'insufficient-balance' });
+      const listed = await api.inject({ method: 'GET', url: '/trainings', headers: ann });
+      expect(listed.json()).to.deep.equal({ trainings: [] });
+    });
+  }
 
   for (const status of [500, 503]) {
     it(`answers 502 and writes nothing when the users service answers a booking's payment with ${status}`, async function () {

@@ -26,8 +26,19 @@ describe('users API', function () {
   });
 
   it('refuses to go below zero with 409 insufficient-balance', async function () {
-    const res = await change('bob', -1);
+    await change('bob', 1);
+    const res = await change('bob', -2);
     expect(res.statusCode).to.equal(409);
     expect(res.json().error.code).to.equal('insufficient-balance');
+  });
+
+  it('refuses to charge a user nobody ever topped up with 404 user-not-found, and makes no user', async function () {
+    for (const by of [-1, 0]) {
+      const res = await change('carl', by);
+      expect(res.statusCode).to.equal(404);
+      expect(res.json().error.code).to.equal('user-not-found');
+    }
+    expect((await api.inject({ method: 'GET', url: '/users/carl' })).json()).to.deep.equal({ id: 'carl', balance: 0 });
+    expect((await change('carl', 1)).json()).to.deep.equal({ id: 'carl', balance: 1 });
   });
 });

@@ -28,8 +28,9 @@ const cases: Record<string, HostileCase<FastifyInstance>[]> = {
     { name: 'a missing field', request: change('ann', {}), status: 400, code: 'invalid-request' },
     { name: 'an unknown field', request: change('ann', { change: 1, by: 'admin' }), status: 400, code: 'invalid-request' },
     { name: 'a NUL in the id', request: change('a%00nn', { change: 1 }), status: 400, code: 'invalid-request' },
-    { name: 'an id that looks like SQL, going below zero', request: change(encodeURIComponent(`ann' OR '1'='1`), { change: -1 }), status: 409, code: 'insufficient-balance' },
-    { name: 'going below zero, as a user with no row yet', request: change('bob', { change: -1 }), status: 409, code: 'insufficient-balance' },
+    { name: 'an id that looks like SQL, charged', request: change(encodeURIComponent(`ann' OR '1'='1`), { change: -1 }), status: 404, code: 'user-not-found' },
+    { name: 'a charge of a user with no row yet', request: change('bob', { change: -1 }), status: 404, code: 'user-not-found' },
+    { name: 'going below zero', request: change('poor', { change: -1 }), status: 409, code: 'insufficient-balance' },
     { name: `a top-up past ${MAX_BALANCE}`, request: change('ann', { change: 1000 }), status: 422, code: 'balance-limit' },
     { name: 'a top-up of a balance near 2^31 (int4 overflow)', request: change('rich', { change: 1000 }), status: 422, code: 'balance-limit' },
     { name: 'malformed JSON', request: raw('{"change":'), status: 400, code: 'bad-request' },
@@ -50,8 +51,8 @@ describe('users API: hostile input', function () {
   beforeEach(async function () {
     space = await newSpace(this, { migrator: migrators.users });
     api = buildUsersService(loadUsersConfig(space.config.users!));
-    // ann is 500 short of the limit; rich has a balance no top-up could ever reach, put there directly.
-    await space.pool.query(`INSERT INTO users (id, balance) VALUES ('ann', $1), ('rich', 2147483000)`, [MAX_BALANCE - 500]);
+    // ann is 500 short of the limit; rich has a balance no top-up could ever reach, put there directly; poor has none left.
+    await space.pool.query(`INSERT INTO users (id, balance) VALUES ('ann', $1), ('rich', 2147483000), ('poor', 0)`, [MAX_BALANCE - 500]);
   });
 
   afterEach(async function () {

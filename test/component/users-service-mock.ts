@@ -9,7 +9,7 @@ import type { OutboundHttp } from '../support/outbound-http.js';
 export interface UsersServiceMock {
   url: string;
   balances: Map<string, number>;
-  /** 'balances' answers by the balances (200, or 409 when one would go below zero); a number answers that status. */
+  /** 'balances' answers by the balances (200; 409 below zero; 404 charging a user not in them); a number answers that status. */
   answer: 'balances' | number;
   /** Every balance change asked for, in order. */
   received: { userId: string; change: number }[];
@@ -29,6 +29,7 @@ export function mockUsersService(http: OutboundHttp, { url = 'http://users.test'
       users.received.push({ userId, change });
       const json = { headers: { 'content-type': 'application/json' } };
       if (users.answer !== 'balances') return { statusCode: users.answer, data: error('unavailable', `answering ${users.answer} for the test`), responseOptions: json };
+      if (!users.balances.has(userId) && change <= 0) return { statusCode: 404, data: error('user-not-found', `user ${userId} has never had a training balance`), responseOptions: json };
       const balance = (users.balances.get(userId) ?? 0) + change;
       if (balance < 0) return { statusCode: 409, data: error('insufficient-balance', `user ${userId} has ${balance - change}`), responseOptions: json };
       users.balances.set(userId, balance);

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { newSpace } from '../../internal/integration/index.js';
 import { migrators } from '../../pgspace.config.js';
 import { postgresUsersRepository } from '../../src/users/adapters/postgres-users.js';
-import { InsufficientBalanceError } from '../../src/users/domain/balance.js';
+import { InsufficientBalanceError, UserNotFoundError } from '../../src/users/domain/balance.js';
 
 describe('users repository on Postgres', function () {
   it('starts unknown users at zero and applies changes', async function () {
@@ -12,6 +12,14 @@ describe('users repository on Postgres', function () {
     expect(await users.changeBalance('ann', 2)).to.equal(2);
     expect(await users.changeBalance('ann', -1)).to.equal(1);
     expect(await users.balance('ann')).to.equal(1);
+  });
+
+  it('makes a user on a top-up only: charging one nobody topped up is UserNotFoundError, and writes nothing', async function () {
+    const space = await newSpace(this, { migrator: migrators.users });
+    const users = postgresUsersRepository(space.pool);
+    const error = await users.changeBalance('carl', -1).catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(UserNotFoundError).and.have.property('code', 'user-not-found');
+    expect((await space.pool.query('SELECT * FROM users')).rows).to.deep.equal([]);
   });
 
   it('never lets concurrent spending go below zero', async function () {

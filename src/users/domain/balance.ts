@@ -9,6 +9,15 @@ export class InsufficientBalanceError extends Error {
   }
 }
 
+/** A charge (or a zero change) for a user nobody ever topped up: only a top-up makes a user. */
+export class UserNotFoundError extends Error {
+  readonly code = 'user-not-found';
+  constructor(userId: string) {
+    super(`user ${userId} has never had a training balance`);
+    this.name = 'UserNotFoundError';
+  }
+}
+
 /** The most trainings a balance can hold (and far below what the database column can). */
 export const MAX_BALANCE = 100_000;
 
