@@ -45,6 +45,16 @@ describe('outbound HTTP in component tests', function () {
     expect(hits).to.equal(0);
   });
 
+  it('fails the test with what a stand-in reported (an answer its contract does not allow)', async function () {
+    const outbound = interceptOutboundHttp();
+    outbound.report('the users stand-in answered what the users API does not document: …');
+    const failure = await outbound.close().then(
+      () => undefined,
+      (err: Error) => err.message,
+    );
+    expect(failure).to.equal('the users stand-in answered what the users API does not document: …');
+  });
+
   it('puts the real network back when the test ends', async function () {
     await interceptOutboundHttp().close();
     expect(await (await fetch(url)).text()).to.equal('real');

@@ -1,8 +1,11 @@
 /**
  * The users service as the trainings service's tests see it: declared
  * answers to `POST /users/:id/balance` on http://users.test, through the
- * test's outbound-HTTP interceptor, with balances in memory.
+ * test's outbound-HTTP interceptor, with balances in memory. Every answer it
+ * gives by the balances must be one the users API documents
+ * (test/contract): a stand-in that drifts from the real service fails the test.
  */
+import { responseProblem, usersDocument } from '../contract/contract.js';
 import type { OutboundHttp } from '../support/outbound-http.js';
 
 /** The stand-in; a test changes `balances` and `answer`, and reads `received`. */
@@ -16,6 +19,16 @@ export interface UsersServiceMock {
 }
 
 const error = (code: string, message: string) => ({ error: { code, message } });
+const document = usersDocument();
+
+/** The users service's rules, on `balances`: a status and a body. */
+function byBalances(balances: Map<string, number>, userId: string, change: number): [number, object] {
+  if (!balances.has(userId) && change <= 0) return [404, error('user-not-found', `user ${userId} has never had a training balance`)];
+  const balance = (balances.get(userId) ?? 0) + change;
+  if (balance < 0) return [409, error('insufficient-balance', `user ${userId} has ${balance - change}`)];
+  balances.set(userId, balance);
+  return [200, { id: userId, balance }];
+}
 
 /** Declares the users service at `url` on `http`; `delayMs` holds every answer back that long. */
 export function mockUsersService(http: OutboundHttp, { url = 'http://users.test', delayMs = 0 } = {}): UsersServiceMock {
@@ -28,12 +41,12 @@ export function mockUsersService(http: OutboundHttp, { url = 'http://users.test'
       const { change } = JSON.parse(String(request.body)) as { change: number };
       users.received.push({ userId, change });
       const json = { headers: { 'content-type': 'application/json' } };
+      // A status set by the test stands for a broken users service: outside the contract on purpose.
       if (users.answer !== 'balances') return { statusCode: users.answer, data: error('unavailable', `answering ${users.answer} for the test`), responseOptions: json };
-      if (!users.balances.has(userId) && change <= 0) return { statusCode: 404, data: error('user-not-found', `user ${userId} has never had a training balance`), responseOptions: json };
-      const balance = (users.balances.get(userId) ?? 0) + change;
-      if (balance < 0) return { statusCode: 409, data: error('insufficient-balance', `user ${userId} has ${balance - change}`), responseOptions: json };
-      users.balances.set(userId, balance);
-      return { statusCode: 200, data: { id: userId, balance }, responseOptions: json };
+      const [statusCode, data] = byBalances(users.balances, userId, change);
+      const problem = responseProblem(document, 'POST', request.path, statusCode, data);
+      if (problem) http.report(`the users stand-in answered what the users API does not document: ${problem}`);
+      return { statusCode, data, responseOptions: json };
     });
   if (delayMs > 0) declared.delay(delayMs);
   declared.persist();

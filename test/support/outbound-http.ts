@@ -15,7 +15,9 @@ export interface OutboundHttp {
   origin(origin: string): MockPool;
   /** Calls nobody declared, as `METHOD url`. */
   readonly undeclared: string[];
-  /** Puts the previous dispatcher back; throws, naming them, if the test made undeclared calls. */
+  /** Notes something a stand-in found wrong (e.g. an answer its contract does not allow): close() fails with it. */
+  report(problem: string): void;
+  /** Puts the previous dispatcher back; throws, naming them, if the test made undeclared calls or a stand-in reported a problem. */
   close(): Promise<void>;
 }
 
@@ -25,6 +27,7 @@ export function interceptOutboundHttp(): OutboundHttp {
   const agent = new MockAgent();
   agent.disableNetConnect();
   const undeclared: string[] = [];
+  const reported: string[] = [];
   const note = (options: Dispatcher.DispatchOptions, err: unknown) => {
     if ((err as Error | undefined)?.name === 'MockNotMatchedError') undeclared.push(`${options.method} ${options.origin}${options.path}`);
   };
@@ -47,12 +50,14 @@ export function interceptOutboundHttp(): OutboundHttp {
   return {
     origin: (origin) => agent.get(origin),
     undeclared,
+    report: (problem) => void reported.push(problem),
     async close() {
       setGlobalDispatcher(previous);
       await agent.close();
       if (undeclared.length > 0) {
         throw new Error(`the test made HTTP calls it did not declare (none reached the network): ${undeclared.join(', ')}`);
       }
+      if (reported.length > 0) throw new Error(reported.join('\n'));
     },
   };
 }
