@@ -22,6 +22,11 @@ COPY_EXCLUDES := --exclude=./.git --exclude=node_modules --exclude=./dist --excl
 # Set by the Jenkinsfile: JUnit XML in ./reports besides the console output.
 TEST_REPORTER_ARGS ?=
 export TEST_REPORTER_ARGS
+# What the test container runs: empty for its own command (the tests); `make load` runs the load instead.
+TEST_COMMAND ?=
+RUN_NAME ?= test
+LOAD_COMMAND := sh -c 'wait-on --timeout 60000 --interval 100 http-get://users:8080/health http-get://trainings:8080/health && npm run load:compose'
+export LOAD_SECONDS LOAD_CONNECTIONS
 # Where the run's reports land; a shard's never feed another shard's split by accident.
 REPORTS := reports$(if $(SHARD),/$(SHARD_NAME))
 # Earlier JUnit reports that pack the shards (a file or a directory); by default reports/*.xml.
@@ -33,13 +38,13 @@ LOCAL_COMPOSE := PGSPACE_LOCAL_PORT=$(LOCAL_PORT) docker compose -p pgspace-loca
 LOCAL_URL := postgresql://postgres:postgres@127.0.0.1:$(LOCAL_PORT)/postgres
 ENV_MARKER := \# written by make local.infra
 
-.PHONY: help test local.infra local.down logs clean
+.PHONY: help test load local.infra local.down logs clean
 
 help: ## List the targets
 	@grep -E '^[a-z.]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  make %-12s %s\n", $$1, $$2 }'
 
 test: ## Run every test layer in Docker (unit, integration, component, e2e); SHARD=i/n runs one shard; always cleans up
-	@echo "make test: compose project $(PROJECT)"
+	@echo "make $(RUN_NAME): compose project $(PROJECT)"
 	cleanup() {
 		$(COMPOSE) down --volumes --remove-orphans --rmi local --timeout 5 >/dev/null 2>&1 || true
 		docker rm -f $(PROJECT)-copy $(PROJECT)-tests >/dev/null 2>&1 || true
@@ -66,16 +71,19 @@ test: ## Run every test layer in Docker (unit, integration, component, e2e); SHA
 	fi
 	docker rm $(PROJECT)-copy >/dev/null
 	status=0
-	SHARD_TIMINGS=$$timings $(COMPOSE) run --name $(PROJECT)-tests ci.test || status=$$?
+	SHARD_TIMINGS=$$timings $(COMPOSE) run --name $(PROJECT)-tests ci.test $(TEST_COMMAND) || status=$$?
 	# The trace pages (and the JUnit XML when asked for) come out of the container into ./$(REPORTS).
 	rm -rf $(REPORTS); mkdir -p $(dir $(REPORTS))
-	docker cp $(PROJECT)-tests:/app/reports ./$(REPORTS) >/dev/null 2>&1 || echo "make test: the tests wrote no reports"
-	if [ -e $(REPORTS)/trace/index.html ]; then echo "make test: trace of each test: $(REPORTS)/trace/index.html"; fi
+	docker cp $(PROJECT)-tests:/app/reports ./$(REPORTS) >/dev/null 2>&1 || echo "make $(RUN_NAME): the run wrote no reports"
+	if [ -e $(REPORTS)/trace/index.html ]; then echo "make $(RUN_NAME): trace of each test: $(REPORTS)/trace/index.html"; fi
 	if [ $$status -ne 0 ]; then
-		echo "make test: tests failed (exit $$status); the services' last log lines:"
+		echo "make $(RUN_NAME): failed (exit $$status); the services' last log lines:"
 		$(COMPOSE) logs --no-color --tail 30 trainings users || true
 	fi
 	exit $$status
+
+load: ## Load the trainings API's production image for LOAD_SECONDS (20); fails past test/load/slo.json's objectives
+	@$(MAKE) --no-print-directory test RUN_NAME=load TEST_COMMAND="$(LOAD_COMMAND)"
 
 local.infra: ## Start Postgres alone on 127.0.0.1:55432 (LOCAL_PORT=...) and point host-side `npm test` at it (.env)
 	@if [ -z "$$($(LOCAL_COMPOSE) ps --quiet --status running postgres 2>/dev/null)" ]; then
