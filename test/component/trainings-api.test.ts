@@ -119,10 +119,7 @@ describe('trainings API', function () {
   it('answers 502 and writes nothing when the users service does not answer in time', async function () {
     const slow = mockUsersService(http, { url: 'http://slow-users.test', delayMs: 300 });
     slow.balances.set('ann', 1);
-    const impatient = buildTrainingsService(
-      loadTrainingsConfig({ ...space.config.trainings, TRAININGS_USERS_URL: slow.url, TRAININGS_USERS_TIMEOUT_MS: '50' }),
-      { clock: { now: () => now }, logger: { level: 'info', stream: traceLogStream() } },
-    );
+    const impatient = service({ TRAININGS_USERS_URL: slow.url, TRAININGS_USERS_TIMEOUT_MS: '50' });
     try {
       expect((await impatient.inject({ method: 'PUT', url: '/trainer/hours', headers: coach, payload: { hours: [hour] } })).statusCode).to.equal(204);
       const before = await tableRows(space.pool, ['hours', 'trainings']);
