@@ -45,6 +45,30 @@ describe('trainings on Postgres, by the test\'s clock', function () {
     });
   }
 
+  const now = new Date('2030-01-07T10:00:00.000Z');
+  const publishing: { name: string; at: string; stored: boolean }[] = [
+    { name: 'the hour that is now', at: '2030-01-07T10:00:00.000Z', stored: false },
+    { name: 'the next hour', at: '2030-01-07T11:00:00.000Z', stored: true },
+    { name: 'exactly 6 weeks ahead', at: '2030-02-18T10:00:00.000Z', stored: true },
+    { name: '6 weeks and 1 hour ahead', at: '2030-02-18T11:00:00.000Z', stored: false },
+    { name: 'the last hour of the day, 20:00', at: '2030-01-07T20:00:00.000Z', stored: true },
+    { name: '21:00', at: '2030-01-07T21:00:00.000Z', stored: false },
+    { name: 'a millisecond past the hour', at: '2030-01-07T12:00:00.001Z', stored: false },
+  ];
+  for (const c of publishing) {
+    it(`${c.stored ? 'stores' : 'refuses, storing nothing,'} ${c.name}`, async function () {
+      const space = await newSpace(this);
+      const app = trainingsApp({ repository: postgresTrainingsRepository(space.pool), users, clock: { now: () => now } });
+      const outcome = await app.makeHoursAvailable(coach, [new Date(c.at)]).then(
+        () => 'stored',
+        (err: { code?: string }) => err.code,
+      );
+      expect(outcome).to.equal(c.stored ? 'stored' : 'invalid-hour');
+      const { rows } = await space.pool.query<{ starts_at: Date }>('SELECT starts_at FROM hours');
+      expect(rows.map((r) => r.starts_at.toISOString())).to.deep.equal(c.stored ? [c.at] : []);
+    });
+  }
+
   it('lists an hour from the instant it starts, and not up to the instant it starts', async function () {
     const { repository } = await bookedTraining.call(this);
     await repository.addHours('coach', [new Date(startsAt.getTime() + HOUR)]);
