@@ -83,7 +83,7 @@ test: ## Run every test layer in Docker (unit, integration, component, e2e); SHA
 	exit $$status
 
 load: ## Load the trainings API's production image for LOAD_SECONDS (20); fails past test/load/slo.json's objectives
-	@$(MAKE) --no-print-directory test RUN_NAME=load TEST_COMMAND="$(LOAD_COMMAND)"
+	@$(MAKE) --no-print-directory test RUN_NAME=load REPORTS=reports/load TEST_COMMAND="$(LOAD_COMMAND)"
 
 local.infra: ## Start Postgres alone on 127.0.0.1:55432 (LOCAL_PORT=...) and point host-side `npm test` at it (.env)
 	@if [ -z "$$($(LOCAL_COMPOSE) ps --quiet --status running postgres 2>/dev/null)" ]; then
