@@ -7,7 +7,7 @@ import { dropStaleTemplates, listTemplates } from '../../internal/integration/co
 import { TEMPLATE_PREFIX } from '../../internal/integration/core/names.js';
 import { pollUntil } from '../../internal/integration/core/poll.js';
 import { migrators } from '../../pgspace.config.js';
-import { runServer, withAdmin } from '../support/admin.js';
+import { liveRun, runServer, withAdmin } from '../support/admin.js';
 
 // A long-lived shared server must not fill up: with old templates, or with the spaces of a suite that fails everywhere.
 
@@ -45,7 +45,7 @@ describe('a shared server stays tidy', function () {
   });
 
   it(`keeps at most ${MAX_KEPT} failing tests' spaces per run, dropping the oldest and saying so`, async function () {
-    const run = 1_000_000 + Math.floor(Math.random() * 1_000_000); // a run of its own: its kept spaces are this test's alone
+    const { run, release } = await liveRun(); // a run of its own: its kept spaces are this test's alone
     const session = new Session(runServer(), run, 1, 1, false);
     const warnings: string[] = [];
     const names: string[] = [];
@@ -65,6 +65,7 @@ describe('a shared server stays tidy', function () {
       await withAdmin(async (admin) => {
         for (const name of await keptBy(admin, run)) await dropSpace(admin, runServer(), name);
       });
+      await release();
     }
   });
 });

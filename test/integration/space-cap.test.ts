@@ -1,29 +1,25 @@
 import { expect } from 'chai';
 import pg from 'pg';
-import { LOCK_CLASS } from '../../internal/integration/core/locks.js';
 import { CAP_REACHED, keepSql } from '../../internal/integration/core/registry.js';
 import { session } from '../../internal/integration/core/session.js';
 import { capFromEnv, createWithinCap } from '../../internal/integration/core/space-cap.js';
 import { clientConfig } from '../../internal/integration/core/server.js';
 import { createSpace, createStrategy, dropSpace } from '../../internal/integration/core/spaces.js';
 import { migrators } from '../../pgspace.config.js';
-import { runServer, withAdmin } from '../support/admin.js';
+import { liveRun, runServer, withAdmin } from '../support/admin.js';
 
 // A run's cap on spaces held at once, on the real server: what keeps one run sharing a server from taking all of it.
 
 describe('a run\'s cap on spaces held at once', function () {
   this.timeout(60_000);
   let run: number;
+  let release: () => Promise<void>;
   let admins: pg.Pool;
-  let lock: pg.Client;
   let template: string;
   const made: string[] = [];
 
   beforeEach(async function () {
-    run = 2_000_000 + Math.floor(Math.random() * 1_000_000); // a run of its own, alive while this test holds its lock
-    lock = new pg.Client(clientConfig(runServer()));
-    await lock.connect();
-    await lock.query('SELECT pg_advisory_lock($1, $2)', [LOCK_CLASS, run]); // so no starting run reaps its spaces
+    ({ run, release } = await liveRun()); // a run of its own, alive: no run starting meanwhile reaps its spaces
     admins = new pg.Pool({ ...clientConfig(runServer()), max: 8 }); // eight sessions: as many processes of one run
     template = await session().template(migrators.trainings);
   });
@@ -33,7 +29,7 @@ describe('a run\'s cap on spaces held at once', function () {
       for (const name of made.splice(0)) await dropSpace(admin, runServer(), name);
     });
     await admins.end();
-    await lock.end();
+    await release();
   });
 
   const create = async (cap: number) => {

@@ -16,11 +16,16 @@ const SUITE = 'test/{unit,integration,component,e2e}/**/*.test.ts';
 interface JsonTest {
   file: string;
   fullTitle: string;
+  err?: { message?: string };
 }
 
-async function testsOf(file: string): Promise<{ ran: string[]; failures: number }> {
+/** The tests a JSON report lists, and its failures with their errors (the reporter keeps them off the console). */
+async function testsOf(file: string): Promise<{ ran: string[]; failures: string[] }> {
   const report = JSON.parse(await readFile(file, 'utf8')) as { tests: JsonTest[]; failures: JsonTest[] };
-  return { ran: report.tests.map((t) => `${path.relative(process.cwd(), t.file)} :: ${t.fullTitle}`), failures: report.failures.length };
+  return {
+    ran: report.tests.map((t) => `${path.relative(process.cwd(), t.file)} :: ${t.fullTitle}`),
+    failures: report.failures.map((t) => `${t.fullTitle}: ${t.err?.message ?? '?'}`),
+  };
 }
 
 describe('SHARD=i/n: the suite split four ways on one server', function () {
@@ -56,10 +61,10 @@ describe('SHARD=i/n: the suite split four ways on one server', function () {
     const expected = (await testsOf(path.join(dir, 'all.json'))).ran.sort();
     const ran: string[] = [];
     for (const [i, shard] of shards.entries()) {
+      const { ran: mine, failures } = await testsOf(path.join(dir, `shard-${i + 1}.json`));
+      expect(failures, shard.output).to.deep.equal([]);
       expect(shard.code, shard.output).to.equal(0);
       expect(shard.output).to.match(new RegExp(`pgspace: shard ${i + 1}/4: \\d+ of \\d+ test files, split by file size`));
-      const { ran: mine, failures } = await testsOf(path.join(dir, `shard-${i + 1}.json`));
-      expect(failures, shard.output).to.equal(0);
       expect(mine, `shard ${i + 1}/4 ran tests`).to.not.be.empty;
       ran.push(...mine);
     }

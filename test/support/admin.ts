@@ -1,6 +1,7 @@
 /** An admin connection to the run's server, for tests that inspect what the helper did. */
-import type pg from 'pg';
-import { ADMIN_URL_VAR, parseServerUrl, withAdminClient, type ServerSettings } from '../../internal/integration/core/server.js';
+import pg from 'pg';
+import { LOCK_CLASS } from '../../internal/integration/core/locks.js';
+import { ADMIN_URL_VAR, clientConfig, parseServerUrl, withAdminClient, type ServerSettings } from '../../internal/integration/core/server.js';
 
 /** The server this test run uses (set up by the pgspace mocha plugin). */
 export function runServer(): ServerSettings {
@@ -22,4 +23,19 @@ export function existing(names: string[]): Promise<string[]> {
     );
     return rows.map((r) => r.name);
   });
+}
+
+/**
+ * A run id of the test's own, alive until release(): its lock is held the way
+ * a run's lock connection holds it, so runs starting meanwhile on the same
+ * server (shards, other builds) do not reap the spaces the test makes under it.
+ */
+export async function liveRun(): Promise<{ run: number; release(): Promise<void> }> {
+  const lock = new pg.Client(clientConfig(runServer()));
+  await lock.connect();
+  for (;;) {
+    const run = 1_000_000 + Math.floor(Math.random() * 1_000_000_000);
+    const { rows } = await lock.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [LOCK_CLASS, run]);
+    if (rows[0]!.ok) return { run, release: () => lock.end() };
+  }
 }
