@@ -5,6 +5,7 @@
  * gives by the balances must be one the users API documents
  * (test/contract): a stand-in that drifts from the real service fails the test.
  */
+import { errorBody as error } from '../../src/shared/http-errors.js';
 import { responseProblem, usersDocument } from '../contract/contract.js';
 import type { OutboundHttp } from '../support/outbound-http.js';
 
@@ -18,7 +19,6 @@ export interface UsersServiceMock {
   received: { userId: string; change: number }[];
 }
 
-const error = (code: string, message: string) => ({ error: { code, message } });
 const document = usersDocument();
 
 /** The users service's rules, on `balances`: a status and a body. */

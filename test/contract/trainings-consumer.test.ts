@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { errorBody } from '../../src/shared/http-errors.js';
 import { usersHttpClient, UsersServiceError } from '../../src/trainings/adapters/users-http-client.js';
 import { DomainError } from '../../src/trainings/domain/errors.js';
 import { interceptOutboundHttp } from '../support/outbound-http.js';
@@ -18,7 +19,7 @@ function conformance(document: ApiDocument, interaction: Interaction): string[] 
 /** A full answer from the fields the consumer reads (messages are free text: any will do). */
 function answer(interaction: Interaction): Record<string, unknown> {
   const body = interaction.response.body as { error?: { code: string } };
-  return body.error ? { error: { code: body.error.code, message: `${body.error.code} (for the contract test)` } } : body;
+  return body.error ? { ...errorBody(body.error.code, `${body.error.code} (for the contract test)`) } : body;
 }
 
 describe('contract trainings → users: the trainings service (consumer)', function () {

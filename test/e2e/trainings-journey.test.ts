@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
+import { callApi as call, serviceTime as timeOf } from '../support/api-call.js';
 
 // End to end: the trainings and users services from their production images,
 // with their own Postgres databases, driven over HTTP only. They run in
@@ -7,30 +8,12 @@ import { randomUUID } from 'node:crypto';
 const trainingsUrl = process.env.E2E_TRAININGS_URL;
 const usersUrl = process.env.E2E_USERS_URL;
 
-async function call(base: string, method: string, path: string, body?: unknown, user?: { id: string; role: string }) {
-  const res = await fetch(new URL(path, base), {
-    method,
-    headers: {
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...(user ? { 'x-user-id': user.id, 'x-user-role': user.role } : {}),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
-
 /**
- * What time it is for the services: the trainings service's own clock, from
- * its HTTP Date header. Tests never read their own clock (test/unit/no-wall-clock.test.ts);
- * the exact edges of the time rules are tested a layer down, with a clock they control.
+ * What time it is for the services: the trainings service's own clock. Tests
+ * never read their own clock (test/unit/no-wall-clock.test.ts); the exact edges
+ * of the time rules are tested a layer down, with a clock they control.
  */
-async function serviceTime(): Promise<Date> {
-  const res = await fetch(new URL('/health', trainingsUrl), { signal: AbortSignal.timeout(10_000) });
-  await res.body?.cancel();
-  return new Date(res.headers.get('date')!);
-}
+const serviceTime = () => timeOf(trainingsUrl!);
 
 /** Two days ahead at 12:00 UTC: bookable, and early enough for a refunded cancellation. */
 async function hourInTwoDays(): Promise<string> {

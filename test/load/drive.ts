@@ -9,6 +9,7 @@
 import autocannon from 'autocannon';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { callApi, serviceTime, type Caller } from '../support/api-call.js';
 
 /** Seconds of the same load before the measured run. */
 export const WARMUP_SECONDS = 3;
@@ -39,15 +40,10 @@ export function loadSlo(): Slo {
   return JSON.parse(readFileSync(new URL('slo.json', import.meta.url), 'utf8')) as Slo;
 }
 
-async function call(base: string, method: string, path: string, body?: unknown, user?: { id: string; role: string }): Promise<Response> {
-  const res = await fetch(new URL(path, base), {
-    method,
-    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(user ? { 'x-user-id': user.id, 'x-user-role': user.role } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
-  });
-  if (!res.ok) throw new Error(`setting up the load: ${method} ${path} answered ${res.status} ${await res.text()}`);
-  return res;
+/** A setup call that must succeed. */
+async function call(base: string, method: string, path: string, body?: unknown, user?: Caller): Promise<void> {
+  const res = await callApi(base, method, path, body, user);
+  if (res.status >= 400) throw new Error(`setting up the load: ${method} ${path} answered ${res.status} ${JSON.stringify(res.body)}`);
 }
 
 /** Runs the load for `seconds` with `connections` attendees at once against the two services. */
@@ -55,7 +51,7 @@ export async function driveTrainings({ trainingsUrl, usersUrl, seconds, connecti
   const run = randomUUID().slice(0, 8);
   const coach = { id: `load-coach-${run}`, role: 'trainer' };
   // One hour per attendee, two days ahead by the service's own clock (its Date header), within opening hours.
-  const serviceNow = new Date((await call(trainingsUrl, 'GET', '/health')).headers.get('date')!);
+  const serviceNow = await serviceTime(trainingsUrl);
   const day = new Date(serviceNow.getTime() + 2 * 24 * 3600_000);
   // Slots: an attendee and their hour. A cycle takes a free one and gives it back at its end (autocannon
   // clears a connection's context every cycle, so a slot cannot stay with a connection); twice as many as

@@ -15,7 +15,6 @@ export const TIMINGS_VAR = 'SHARD_TIMINGS';
 
 /** What one shard runs, and how it was decided. */
 export interface ShardPlan {
-  spec: ShardSpec;
   files: string[];
   /** Lines to print: what this shard runs, expected time, where the timings came from. */
   lines: string[];
@@ -51,15 +50,15 @@ export function planShard(spec: ShardSpec, files: readonly string[], root: strin
   const shards = splitFiles(files, spec.count, weight);
   const mine = shards[spec.index - 1]!;
   const total = shards.reduce((s, x) => s + x.expected, 0);
+  const all = new Set(files).size;
   const how = timed
-    ? `expected ${mine.expected.toFixed(1)} s of ${total.toFixed(1)} s, by the timings in ${source} (${times.size} of ${new Set(files).size} files known)`
+    ? `expected ${mine.expected.toFixed(1)} s of ${total.toFixed(1)} s, by the timings in ${source} (${times.size} of ${all} files known)`
     : `split by file size: no JUnit timings in ${source}`;
   const names = mine.files.map((f) => path.relative(root, path.resolve(root, f)));
   return {
-    spec,
     files: mine.files,
     lines: [
-      `shard ${spec.index}/${spec.count}: ${mine.files.length} of ${new Set(files).size} test files, ${how}`,
+      `shard ${spec.index}/${spec.count}: ${mine.files.length} of ${all} test files, ${how}`,
       `shard ${spec.index}/${spec.count} runs: ${names.join(' ') || '(nothing: more shards than files)'}`,
     ],
   };
