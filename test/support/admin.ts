@@ -13,6 +13,18 @@ export function withAdmin<T>(fn: (admin: pg.Client) => Promise<T>): Promise<T> {
   return withAdminClient(runServer(), fn);
 }
 
+let pooled: pg.Pool | undefined;
+
+/**
+ * A query as the admin on a pooled connection, for tests that ask the server
+ * often (polling): no new login each time. Idle connections close by
+ * themselves and never hold the process open.
+ */
+export function adminQuery<R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<pg.QueryResult<R>> {
+  pooled ??= new pg.Pool({ ...clientConfig(runServer()), max: 2, idleTimeoutMillis: 1_000, allowExitOnIdle: true });
+  return pooled.query<R>(sql, params);
+}
+
 /** Which of `names` still exist as a database or a role. */
 export function existing(names: string[]): Promise<string[]> {
   return withAdmin(async (admin) => {
