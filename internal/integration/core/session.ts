@@ -20,7 +20,7 @@ import { breakRun, brokenHeadline, holdsHeartbeat, runBroken } from './run-healt
 import { SerialQueue } from './serial-queue.js';
 import { ADMIN_URL_VAR, clientConfig, parseServerUrl, type ServerSettings } from './server.js';
 import { openSpace, spaceFacts, type LiveSpace, type PoolWatch } from './space.js';
-import { awaitOwnSessionsGone, readResetPlan, reissueSpace, resetSpace, type ResetPlan } from './recycle.js';
+import { awaitOwnSessionsGone, recycleBlocker, reissueSpace, resetSpace } from './recycle.js';
 import { keptBy, recordTest, reissueSql } from './registry.js';
 import { createSpace, createStrategy, dropSpace, keepSpace, type CreateStrategy, type SpaceIdentity } from './spaces.js';
 import { createWithinCap, spaceCap, type SpaceCap } from './space-cap.js';
@@ -53,7 +53,14 @@ export interface HeldSpace {
   watch: PoolWatch;
   /** The schema it was made from (a recycled space goes back to that schema's warm pool). */
   migrator: Migrator;
+  /** The tests that held its database before (empty: a fresh clone; see recycle.ts): the latest few, and how many in all. */
+  heldBefore: { latest: string[]; count: number };
 }
+
+/** How many earlier holders' titles a recycled space remembers (it counts the others). */
+const LINEAGE = 3;
+
+const FRESH = { latest: [], count: 0 };
 
 /** PGSPACE_RECYCLE=0 drops every space after its test instead of recycling the ones that can be. */
 const RECYCLE = process.env.PGSPACE_RECYCLE !== '0';
@@ -64,6 +71,13 @@ export interface Released {
   notes: string[];
   /** For a passing test: connections it left open (pgspace closed them). */
   warnings: string[];
+}
+
+/** Whether a space is a fresh clone or recycled, and from which tests: for the trace and the kept-space note. */
+export function lineage({ heldBefore: { latest, count } }: HeldSpace): string {
+  if (count === 0) return 'a fresh clone of its template';
+  const more = count > latest.length ? ` and ${count - latest.length} earlier` : '';
+  return `recycled: held before by ${latest.map((t) => JSON.stringify(t)).join(', ')}${more}`;
 }
 
 /** The server pids of a space pool's connections. */
@@ -79,8 +93,8 @@ export class Session {
   private configTemplates?: Promise<ConfigTemplate[]>;
   private readonly templates = new Map<Migrator, Promise<string>>();
   private readonly pools = new Map<Migrator, WarmPool<HeldSpace>>();
-  /** Per schema: how to reset its spaces, or why they cannot be (read from the first space made). */
-  private readonly plans = new Map<Migrator, Promise<ResetPlan | string>>();
+  /** Per schema: why its spaces cannot be recycled, or undefined when they can (asked of the first space made). */
+  private readonly blockers = new Map<Migrator, Promise<string | undefined>>();
   private readonly drops = new SerialQueue();
   /** Spaces given to tests and not yet released. */
   private inUse = 0;
@@ -182,18 +196,20 @@ export class Session {
       this.cap ??= this.withAdmin(spaceCap);
       const [strategy, cap] = await Promise.all([this.strategy, this.cap]);
       const id = await createWithinCap(cap, () => this.withAdmin((c) => createSpace(c, template, this.run, strategy, cap.max)));
-      const held = await this.open(id, migrator);
-      if (this.recycling && !this.plans.has(migrator)) {
-        // The first space of a schema is in the template's state: what resetting one takes is read from it.
-        const plan = held.space.pool.connect().then(async (c) => {
+      const held = await this.open(id, migrator, FRESH);
+      if (this.recycling && !this.blockers.has(migrator)) {
+        const blocker = held.space.pool.connect().then(async (c) => {
           try {
-            return await readResetPlan(c);
+            const why = await recycleBlocker(c);
+            // Said once per schema and process: it is why such a suite runs slower.
+            if (why) process.stderr.write(`pgspace: spaces of template ${template} are dropped after each test, not recycled: ${why}\n`);
+            return why;
           } finally {
             c.release();
           }
         });
-        this.plans.set(migrator, plan.catch((err: unknown) => `reading the reset plan failed: ${messageOf(err)}`));
-        await plan.catch(() => undefined);
+        this.blockers.set(migrator, blocker.catch((err: unknown) => `asking the template failed: ${messageOf(err)}`));
+        await blocker.catch(() => undefined);
       }
       return held;
     } catch (err) {
@@ -202,9 +218,9 @@ export class Session {
   }
 
   /** Opens the pool of space `id` (of `migrator`'s schema), with one connection made. */
-  private async open(id: SpaceIdentity, migrator: Migrator): Promise<HeldSpace> {
+  private async open(id: SpaceIdentity, migrator: Migrator, heldBefore: HeldSpace['heldBefore']): Promise<HeldSpace> {
     const { space, watch } = openSpace(this.server, id, await this.config());
-    const held = { space, watch, migrator };
+    const held = { space, watch, migrator, heldBefore };
     try {
       (await space.pool.connect()).release();
     } catch (err) {
@@ -236,8 +252,8 @@ export class Session {
       this.dropLater(held);
       throw await this.explain(err);
     }
-    step?.({ text: `space: ${held.space.name} ready` });
-    bindDatabase(held.space.database, held.space.name);
+    step?.({ text: `space: ${held.space.name} ready, ${lineage(held)}` });
+    bindDatabase(held.space.database, held.space.name, lineage(held));
     return held;
   }
 
@@ -268,7 +284,8 @@ export class Session {
           const database = h.space.database;
           await withDeadline(this.keep(h, title), KEEP_DEADLINE_MS, `keeping space ${h.space.name}`);
           spaceReleased(database, { name: h.space.name, psql: h.space.psql });
-          out.notes.push(`space kept for debugging: ${h.space.name}\n  ${h.space.psql}`);
+          const hint = h.heldBefore.count > 0 ? ' (PGSPACE_RECYCLE=0 gives every test a fresh clone)' : '';
+          out.notes.push(`space kept for debugging: ${h.space.name}\n  ${h.space.psql}\n  ${lineage(h)}${hint}`);
           const dropped = await this.dropKeptPastCap().catch(() => []);
           if (dropped.length > 0) {
             out.warnings.push(`pgspace: this run keeps at most ${MAX_KEPT} spaces for debugging; dropped the oldest: ${dropped.join(', ')}`);
@@ -283,8 +300,8 @@ export class Session {
       const leaks = openClients(h.space.database, h.watch.own, h.watch.checkedOut);
       if (leaks.length > 0) out.warnings.push(await this.describeLeaks(title, leaks));
       closeClients(leaks);
-      const plan = await this.plans.get(h.migrator);
-      if (leaks.length === 0 && typeof plan === 'object') this.pool(h.migrator).adopt(this.recycle(h, plan));
+      const blocker = this.blockers.get(h.migrator);
+      if (leaks.length === 0 && blocker && (await blocker) === undefined) this.pool(h.migrator).adopt(this.recycle(h, title));
       else this.dropLater(h);
     }
     return out;
@@ -313,12 +330,13 @@ export class Session {
   }
 
   /**
-   * Recycles a passing test's space (see recycle.ts): no new logins for its
-   * role; nobody but its pool's idle clients in it; reset through one of them;
-   * then a new role, password and name. Undefined, and the space dropped, when
-   * it cannot be recycled (its schema changed, someone else is in it…).
+   * Recycles the space of the passing test `title` (see recycle.ts): no new
+   * logins for its role; nobody but its pool's idle clients in it; reset
+   * through one of them; then a new role, password and name. Undefined, and
+   * the space dropped, when it cannot be recycled (its schema changed, someone
+   * else is in it…).
    */
-  private async recycle(held: HeldSpace, plan: ResetPlan): Promise<HeldSpace | undefined> {
+  private async recycle(held: HeldSpace, title: string): Promise<HeldSpace | undefined> {
     const { space, watch } = held;
     let id: SpaceIdentity;
     try {
@@ -326,13 +344,13 @@ export class Session {
       const own = ownPids(watch); // the pool's sessions, this one included: the only ones allowed in, and the ones to wait out
       let why: string | undefined;
       try {
-        const pid = (client as pg.PoolClient & { processID: number }).processID;
         const [, sessions] = (await this.admin.query(
           `ALTER ROLE ${pg.escapeIdentifier(space.role)} NOLOGIN; ` +
-            `SELECT pid = ANY (ARRAY[${own.join(',')}]::int[]) AS own, pid = ${pid} AS mine, state FROM pg_stat_activity WHERE datname = ${pg.escapeLiteral(space.database)} AND backend_type = 'client backend'`,
-        )) as unknown as [unknown, pg.QueryResult<{ own: boolean; mine: boolean; state: string }>];
-        if (sessions.rows.some((s) => !s.own || (!s.mine && s.state !== 'idle'))) why = 'someone else is in it';
-        else why = await resetSpace(client, plan);
+            `SELECT pid = ANY (ARRAY[${own.join(',')}]::int[]) AS own, state FROM pg_stat_activity WHERE datname = ${pg.escapeLiteral(space.database)} AND backend_type = 'client backend'`,
+        )) as unknown as [unknown, pg.QueryResult<{ own: boolean; state: string }>];
+        // Every session idle: one left in a transaction would make the reset part of it.
+        if (sessions.rows.some((s) => !s.own || s.state !== 'idle')) why = 'someone else is in it';
+        else why = await resetSpace(client);
       } finally {
         client.release();
       }
@@ -347,7 +365,8 @@ export class Session {
       this.dropLater(held);
       return undefined;
     }
-    return this.open(id, held.migrator);
+    const before = held.heldBefore;
+    return this.open(id, held.migrator, { latest: [title, ...before.latest].slice(0, LINEAGE), count: before.count + 1 });
   }
 
   /** Drops this run's oldest kept spaces past MAX_KEPT; their names. */

@@ -44,34 +44,43 @@ export interface SpaceIdentity {
 }
 
 /**
- * Creates a role and a database cloned from `template`, for run `run`. The
- * role is a plain login (no superuser, createdb, createrole) and a member of
- * the template objects' owner, so it can use every table and sequence; it may
- * connect to, create in and make temporary tables in its database, nothing else.
+ * The one place a space's role is written: a plain login (no superuser,
+ * createdb, createrole, replication or RLS bypass) with a cheap SCRAM verifier
+ * (credentials.ts), a member of the template objects' owner so it can use every
+ * table and sequence. For a multi-statement query.
+ */
+export function roleSql(id: SpaceIdentity): string {
+  return (
+    `CREATE ROLE ${q(id.name)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS ` +
+    `PASSWORD ${pg.escapeLiteral(scramVerifier(id.password))} IN ROLE ${q(OWNER_ROLE)}`
+  );
+}
+
+/** What a space's role may do with its database: connect, create temporary objects and schemas; no grant option. */
+export function databaseGrantSql(name: string): string {
+  return `GRANT CONNECT, TEMPORARY, CREATE ON DATABASE ${q(name)} TO ${q(name)}`;
+}
+
+/**
+ * Creates a role (roleSql) and a database cloned from `template`, for run
+ * `run`; the role may connect to, create in and make temporary tables in its
+ * database, nothing else.
  * Fails with SQLSTATE CAP_REACHED (registry.ts), having made nothing, when
  * the run already holds `cap` spaces.
  */
 export async function createSpace(admin: AdminDb, template: string, run: number, strategy: CreateStrategy, cap = Infinity): Promise<SpaceIdentity> {
-  const name = newSpaceName();
-  const password = randomPassword();
-  const id = q(name);
+  const space = { name: newSpaceName(), password: randomPassword() };
+  const id = q(space.name);
   // Registered in the role's own transaction: whatever exists of a space, the reaper can find.
-  await admin.query(
-    `${Number.isFinite(cap) ? `${claimSql(run, cap)}; ` : ''}${registerSql(name, run)}; ` +
-      `CREATE ROLE ${id} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS ` +
-      `PASSWORD ${pg.escapeLiteral(scramVerifier(password))} IN ROLE ${q(OWNER_ROLE)}`,
-  );
+  await admin.query(`${Number.isFinite(cap) ? `${claimSql(run, cap)}; ` : ''}${registerSql(space.name, run)}; ${roleSql(space)}`);
   try {
     // CREATE DATABASE cannot run in a transaction block, so it is a query of its own, and closed.
     await admin.query(`CREATE DATABASE ${id} TEMPLATE ${q(template)}${strategy} ALLOW_CONNECTIONS false`);
-    await admin.query(
-      `REVOKE ALL ON DATABASE ${id} FROM PUBLIC; GRANT CONNECT, TEMPORARY, CREATE ON DATABASE ${id} TO ${id}; ` +
-        `ALTER DATABASE ${id} WITH ALLOW_CONNECTIONS true`,
-    );
+    await admin.query(`REVOKE ALL ON DATABASE ${id} FROM PUBLIC; ${databaseGrantSql(space.name)}; ALTER DATABASE ${id} WITH ALLOW_CONNECTIONS true`);
   } catch (err) {
     throw new PgspaceError(`creating a space from template ${template} failed: ${messageOf(err)}`, { cause: err });
   }
-  return { name, password };
+  return space;
 }
 
 /**

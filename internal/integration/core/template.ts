@@ -4,23 +4,24 @@ import { PgspaceError, messageOf } from './errors.js';
 import { LOCK_CLASS, TEMPLATE_LOCK } from './locks.js';
 import type { Migrator } from './migrator.js';
 import { likePrefix, OWNER_ROLE, TEMPLATE_PREFIX } from './names.js';
-import { guardSql } from './recycle.js';
+import { guardSql } from './guard.js';
 import { TEMPLATES, templateUsed } from './registry.js';
 import { clientConfig, type ServerSettings } from './server.js';
 
 const q = pg.escapeIdentifier;
 
 /** Bump when the way templates are built changes, so old ones are not reused. */
-const TEMPLATE_FORMAT = 3; // 2: schema public belongs to the owner role, setup hook; 3: the change guard (recycle.ts)
+const TEMPLATE_FORMAT = 4; // 2: schema public belongs to the owner role, setup hook; 3: the change guard; 4: the reset routine (guard.ts)
 
 /**
- * The template's name: a hash of the migrations, the config templates and
- * the server version, so any change to them builds a new template.
+ * The template's name: a hash of the migrations, the config templates, the
+ * server version and what pgspace installs in it (guard.ts), so any change to
+ * them builds a new template.
  */
 export async function templateName(admin: pg.ClientBase, migrator: Migrator, configHash: string): Promise<string> {
   const { rows } = await admin.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`);
   const digest = createHash('sha256')
-    .update(`${TEMPLATE_FORMAT}\0${await migrator.hash()}\0${configHash}\0${rows[0]!.v}`)
+    .update(`${TEMPLATE_FORMAT}\0${guardSql(OWNER_ROLE)}\0${await migrator.hash()}\0${configHash}\0${rows[0]!.v}`)
     .digest('hex');
   return TEMPLATE_PREFIX + digest.slice(0, 16);
 }
@@ -90,9 +91,9 @@ async function build(admin: pg.ClientBase, server: ServerSettings, name: string,
       await db.query(`GRANT CREATE ON DATABASE ${q(scratch)} TO ${q(OWNER_ROLE)}; ALTER SCHEMA public OWNER TO ${q(OWNER_ROLE)}`);
       await db.query(`SET ROLE ${q(OWNER_ROLE)}`);
       await migrator.migrate(db);
-      // The change guard lets passing tests' spaces be recycled; it needs a superuser (without one, spaces are only dropped).
+      // The guard and reset routine let passing tests' spaces be recycled (guard.ts).
       await db.query('RESET ROLE');
-      await db.query(guardSql()).catch(() => undefined);
+      await db.query(guardSql(OWNER_ROLE));
     } finally {
       await db.end().catch(() => undefined);
     }

@@ -38,6 +38,8 @@ export const TEST_SERVER_SETTINGS: Record<string, string> = {
   max_connections: '300',
   // Every space forces checkpoints (CREATE DATABASE … FILE_COPY); logged, they bury what matters in the log.
   log_checkpoints: 'off',
+  // Spaces live for one test: no ANALYZE behind a test's back (planner statistics stay the template's), no CPU spent on them.
+  autovacuum: 'off',
 };
 
 /**
