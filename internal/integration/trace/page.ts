@@ -112,8 +112,9 @@ const SCRIPT = `
       body.appendChild(err);
     }
     t.spaces.forEach(function (s) {
-      var p = el('div', 'space', s.kept ? 'space kept for debugging: ' : 'space (dropped): ');
+      var p = el('div', 'space', s.kept ? 'space kept for debugging: ' : 'space (given back): ');
       p.appendChild(el('code', '', s.name));
+      if (s.origin) p.appendChild(document.createTextNode(' (' + s.origin + ')'));
       if (s.psql) {
         p.appendChild(document.createTextNode(' '));
         var line = el('code', 'psql', s.psql); p.appendChild(line);

@@ -46,6 +46,8 @@ export interface TraceSpace {
   name: string;
   kept: boolean;
   psql?: string;
+  /** A fresh clone, or recycled from which earlier tests (session.ts, lineage). */
+  origin?: string;
 }
 
 /** One test's trace, as written to the parts and read by the page. */
@@ -125,11 +127,11 @@ export function traceOfDatabase(database: string | undefined): OpenTrace | undef
   return database === undefined ? undefined : byDatabase.get(database);
 }
 
-/** Attributes SQL on `database` to the running test (called when the test is given that space). */
-export function bindDatabase(database: string, name: string): void {
+/** Attributes SQL on `database` to the running test (called when the test is given that space, made as `origin` says). */
+export function bindDatabase(database: string, name: string, origin?: string): void {
   if (!current) return;
   byDatabase.set(database, current);
-  current.data.spaces.push({ name, kept: false });
+  current.data.spaces.push({ name, kept: false, origin });
 }
 
 /** Records what became of a test's space (kept, under which name) and stops attributing its SQL. */
