@@ -138,4 +138,25 @@ describe('a space is sealed: doors tried from inside it', function () {
     const { rows } = await space.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM hours`); // the granting space still works
     expect(rows[0]!.n).to.equal(0);
   });
+
+  it("cannot run pgspace's reset routine, read the template's recorded rows or use its superuser helpers", async function () {
+    const space = await newSpace(this);
+    // reset() runs as the admin: it refuses while the caller can log in, that is, before pgspace ends the test.
+    expect(await attempt(space, 'SELECT pgspace_guard.reset()')).to.equal('42501');
+    for (const sql of [
+      'SELECT * FROM pgspace_guard.tables',
+      'SELECT * FROM pgspace_guard.state',
+      'SELECT pgspace_guard.objects()',
+      'SELECT pgspace_guard.catalog()',
+      'SELECT pgspace_guard.prepare()',
+      'UPDATE pgspace_guard.sequences SET last_value = 1',
+    ]) {
+      expect(await attempt(space, sql), sql).to.equal('42501');
+    }
+    // The copies of the template's rows (pgmigrations' here) are visible by name only.
+    const seeds = await space.pool.query<{ name: string }>(`SELECT oid::regclass::text AS name FROM pg_class WHERE relname LIKE 'seed\\_%' AND relnamespace = 'pgspace_guard'::regnamespace`);
+    expect(seeds.rows).to.have.length(1);
+    expect(await attempt(space, `SELECT * FROM ${seeds.rows[0]!.name}`)).to.equal('42501');
+    expect(await attempt(space, 'SELECT pgspace_guard.blocker()')).to.equal('ok'); // read-only: whether the template recycles
+  });
 });

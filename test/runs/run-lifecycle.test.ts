@@ -36,7 +36,7 @@ describe('a test run', function () {
   it('keeps a failing test\'s space and prints a psql line that connects to it', async function () {
     const run = await runMocha('test/fixtures/fails.fixture.ts');
     expect(run.code, run.output).to.equal(1);
-    const kept = /space kept for debugging: (pgs_a_fixture_fails_on_purpose_it_s_quoted_[a-z2-7]{10})\n\s+psql '([^']+)'/.exec(run.output);
+    const kept = /space kept for debugging: (pgs_a_fixture_fails_on_purpose_it_s_quoted_[a-z2-7]{10})\n\s+psql '([^']+)'\n\s+a fresh clone of its template\n/.exec(run.output);
     expect(kept, run.output).to.not.equal(null);
     const [, name, url] = kept!;
     try {
