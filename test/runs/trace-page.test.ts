@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { expect } from 'chai';
 import { runMocha } from '../support/run-mocha.js';
+import { pageData } from '../support/trace-page.js';
 
 const FIXTURE = 'test/fixtures/traced.fixture.ts';
 
@@ -19,12 +20,6 @@ function chromium(): string | undefined {
     }
   }
   return undefined;
-}
-
-/** The data a page carries, as its script reads it. */
-function pageData(file: string): { tests: { title: string; state: string; events: { kind: string; text: string; detail?: Record<string, string> }[] }[] } {
-  const html = readFileSync(file, 'utf8');
-  return JSON.parse(/<script id="trace-data" type="application\/json">(.*?)<\/script>/s.exec(html)![1]!);
 }
 
 describe('the trace page', function () {

@@ -13,6 +13,7 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { hasProperty, readProperty, textOf } from '../core/errors.js';
 
 /** Set by the run's main process: where this run's traces are collected (unset: no trace). */
 export const TRACE_PARTS_VAR = 'PGSPACE_TRACE_PARTS';
@@ -159,15 +160,20 @@ export function endTrace(trace: OpenTrace | undefined, state: TestTrace['state']
   }
 }
 
-/** What the page shows of a failure: message, stack, and expected/actual when the assertion has them. */
+/**
+ * What the page shows of a failure: message, stack, and expected/actual when
+ * the assertion has them. Total: a test may throw anything (a null-prototype
+ * object, as Vitest's own errors are; a Proxy whose traps throw; a Symbol), and
+ * this runs inside the runner's hooks, where throwing would hang or add an error.
+ */
 export function traceError(err: unknown): TraceError {
-  if (!(err instanceof Object)) return { message: String(err) };
-  const e = err as { message?: unknown; stack?: unknown; expected?: unknown; actual?: unknown; showDiff?: boolean };
-  const out: TraceError = { message: String(e.message ?? err) };
-  if (typeof e.stack === 'string') out.stack = e.stack;
-  if (e.showDiff !== false && ('expected' in e || 'actual' in e)) {
-    out.expected = show(e.expected);
-    out.actual = show(e.actual);
+  const message = readProperty(err, 'message');
+  const out: TraceError = { message: message === undefined ? textOf(err) : textOf(message) };
+  const stack = readProperty(err, 'stack');
+  if (typeof stack === 'string') out.stack = stack;
+  if (readProperty(err, 'showDiff') !== false && (hasProperty(err, 'expected') || hasProperty(err, 'actual'))) {
+    out.expected = show(readProperty(err, 'expected'));
+    out.actual = show(readProperty(err, 'actual'));
   }
   return out;
 }
@@ -175,8 +181,8 @@ export function traceError(err: unknown): TraceError {
 function show(value: unknown): string {
   if (typeof value === 'string') return value;
   try {
-    return JSON.stringify(value, null, 2) ?? String(value);
+    return JSON.stringify(value, null, 2) ?? textOf(value);
   } catch {
-    return String(value);
+    return textOf(value);
   }
 }
