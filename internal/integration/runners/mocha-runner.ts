@@ -40,21 +40,19 @@ function reportable(value: unknown, stringify: (value: unknown) => string): bool
 }
 
 /**
- * Makes every failure mocha is handed one it can report: what a test or hook
- * failed with (Runnable#run's callback) and what was thrown outside it
- * (Runner#uncaught, bound when a runner is made, so patched before).
+ * Makes every failure mocha reports one it can report: what a test or hook
+ * failed with (Runner#fail) and what was thrown outside them (Runner#uncaught,
+ * bound when a runner is made, so patched before).
  */
 function failWithReportable(MochaClass: typeof Mocha): void {
   const stringify = (MochaClass as unknown as { utils: { stringify(value: unknown): string } }).utils.stringify;
   const reportableOf = (value: unknown): unknown =>
     reportable(value, stringify) ? value : new Error(`threw ${textOf(value)}, which mocha cannot report; throw an Error instead`);
-  const runnable = MochaClass.Runnable.prototype as Mocha.Runnable & { run(fn: (err?: unknown) => void): void };
-  const run = runnable.run;
-  runnable.run = function (this: Mocha.Runnable, fn: (err?: unknown) => void) {
-    return run.call(this, (err?: unknown) => fn(err === undefined ? err : reportableOf(err)));
+  const runner = MochaClass.Runner.prototype as unknown as { fail(...args: unknown[]): void; _uncaught(err: unknown): void };
+  const { fail, _uncaught: uncaught } = runner;
+  runner.fail = function (this: unknown, runnable: unknown, err: unknown, ...rest: unknown[]) {
+    return fail.call(this, runnable, reportableOf(err), ...rest);
   };
-  const runner = MochaClass.Runner.prototype as unknown as { _uncaught(err: unknown): void };
-  const uncaught = runner._uncaught;
   runner._uncaught = function (this: unknown, err: unknown) {
     return uncaught.call(this, reportableOf(err));
   };
