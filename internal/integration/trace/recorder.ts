@@ -14,12 +14,14 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { hasProperty, readProperty, textOf } from '../core/errors.js';
+import { shown } from './mask.js';
 
 /** Set by the run's main process: where this run's traces are collected (unset: no trace). */
 export const TRACE_PARTS_VAR = 'PGSPACE_TRACE_PARTS';
 
-/** Events one test may record before the rest are only counted: a runaway loop must not fill the disk. */
-const MAX_EVENTS = 2_000;
+/** Events, and characters, one test may record before the rest are only counted: a runaway loop must not fill the disk or the page. */
+export const MAX_EVENTS = 2_000;
+export const MAX_TEST_CHARS = 1_048_576;
 
 /** One thing a test did. `at` and `ms` are milliseconds, `at` from the test's start. */
 export interface TraceEvent {
@@ -60,7 +62,7 @@ export interface TestTrace {
   error?: TraceError;
   spaces: TraceSpace[];
   events: TraceEvent[];
-  /** Events past MAX_EVENTS, not recorded. */
+  /** Events past MAX_EVENTS or MAX_TEST_CHARS, not recorded. */
   cut: number;
 }
 
@@ -68,6 +70,7 @@ export interface TestTrace {
 export class OpenTrace {
   readonly data: TestTrace;
   private readonly t0 = performance.now();
+  private chars = 0;
 
   constructor(title: string, runner: string, file?: string) {
     this.data = { title, file, runner, state: 'passed', startedAt: Date.now(), ms: 0, spaces: [], events: [], cut: 0 };
@@ -78,13 +81,16 @@ export class OpenTrace {
     return round(performance.now() - this.t0);
   }
 
-  /** Records `event`, or counts it once the test has recorded too many. */
+  /** Records `event`, masked and cut (see mask.ts), or counts it once the test has recorded too much. */
   add(event: Omit<TraceEvent, 'at'> & { at?: number }): void {
-    if (this.data.events.length >= MAX_EVENTS) {
+    if (this.data.events.length >= MAX_EVENTS || this.chars >= MAX_TEST_CHARS) {
       this.data.cut++;
       return;
     }
-    this.data.events.push({ ...event, at: event.at ?? this.now() });
+    const detail = event.detail && Object.fromEntries(Object.entries(event.detail).map(([k, v]) => [k, shown(v)]));
+    const recorded: TraceEvent = { ...event, at: event.at ?? this.now(), text: shown(event.text), detail, error: event.error === undefined ? undefined : shown(event.error) };
+    this.chars += recorded.text.length + (recorded.error?.length ?? 0) + Object.values(detail ?? {}).reduce((n, v) => n + v.length, 0);
+    this.data.events.push(recorded);
   }
 
   /** Starts a timed event; call the returned function when it is over, with what to add to it. */
@@ -138,7 +144,7 @@ export function spaceReleased(database: string, kept?: { name: string; psql: str
   const trace = byDatabase.get(database);
   byDatabase.delete(database);
   const entry = trace?.data.spaces.find((s) => s.name === database);
-  if (entry && kept) Object.assign(entry, { kept: true, name: kept.name, psql: kept.psql });
+  if (entry && kept) Object.assign(entry, { kept: true, name: kept.name, psql: shown(kept.psql) });
 }
 
 /** Ends `trace` and writes it to this process's part. */
@@ -149,7 +155,8 @@ export function endTrace(trace: OpenTrace | undefined, state: TestTrace['state']
   trace.data.ms = trace.now();
   trace.data.events.sort((a, b) => a.at - b.at); // timed events are added when they end
   trace.data.state = state;
-  if (error !== undefined) trace.data.error = traceError(error);
+  trace.data.title = shown(trace.data.title);
+  if (error !== undefined) trace.data.error = shownError(traceError(error));
   const dir = process.env[TRACE_PARTS_VAR];
   if (!dir) return;
   try {
@@ -176,6 +183,10 @@ export function traceError(err: unknown): TraceError {
     out.actual = show(readProperty(err, 'actual'));
   }
   return out;
+}
+
+function shownError(error: TraceError): TraceError {
+  return Object.fromEntries(Object.entries(error).map(([k, v]) => [k, shown(v)])) as unknown as TraceError;
 }
 
 function show(value: unknown): string {
