@@ -182,3 +182,20 @@ export async function finishRun(run: Run): Promise<RunEnd> {
   return { summary: `pgspace: ${kept.length} space(s) kept for failing tests ${where}: ${kept.join(', ')}`, problems };
 }
 
+
+/**
+ * Gives up a run at once, synchronously, when its process exits (or is
+ * signalled) before the run's end: the embedded server is stopped and
+ * deleted, so nothing is left running; on a configured server the run's lock
+ * goes with the process, and the next run drops its spaces. Says what it did.
+ */
+export function abandonRun(run: Run): string {
+  run.closing = true;
+  if (!run.cluster) return `its spaces on ${run.server.host}:${run.server.port} are dropped by the next run`;
+  try {
+    run.cluster.stopNow();
+    return 'stopped the embedded Postgres';
+  } catch (err) {
+    return `could not stop the embedded Postgres (${messageOf(err)}); the next run will`;
+  }
+}

@@ -13,14 +13,14 @@
  * what it left, and never mistakes another checkout's cluster for its own.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, rmSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import { PgspaceError, messageOf } from '../core/errors.js';
 import { randomSuffix } from '../core/names.js';
-import { pollUntil } from '../core/poll.js';
+import { pollUntil, pollUntilSync } from '../core/poll.js';
 import type { ServerSettings } from '../core/server.js';
 import { binaries, type Binaries } from './binaries.js';
 import { chooseDataPlace, clusterRoots } from './data-place.js';
@@ -81,6 +81,8 @@ export interface EmbeddedCluster {
   markKept(spaces: string[]): Promise<void>;
   /** Stops the server and deletes its files; with `leaveSeed`, a cleanly stopped cluster's data becomes the next run's seed. */
   stop(leaveSeed?: boolean): Promise<void>;
+  /** The same at once, synchronously, leaving no seed: for a process that is exiting before its run ended. */
+  stopNow(): void;
 }
 
 function freePort(): Promise<number> {
@@ -113,6 +115,20 @@ export async function stopCluster(dir: string, seed?: { path: string; checkout: 
   }
   if (seed && clean) await leaveSeed(dataDirOf(dir), seed.path, seed.checkout).catch(() => undefined);
   await fs.rm(dir, { recursive: true, force: true });
+}
+
+/**
+ * Stops the server on `dir`'s data with an immediate shutdown (SIGKILL after
+ * 5 s) and deletes `dir`, blocking: for an `exit` listener or a signal, when
+ * the process will not live to await stopCluster.
+ */
+export function stopClusterNow(dir: string): void {
+  const pid = postmasterPid(dataDirOf(dir));
+  if (pid !== undefined) {
+    process.kill(pid, 'SIGQUIT'); // "immediate" shutdown: the postmaster ends its backends and exits
+    if (!pollUntilSync(() => postmasterPid(dataDirOf(dir)) === undefined, { timeoutMs: 5_000 })) process.kill(pid, 'SIGKILL');
+  }
+  rmSync(dir, { recursive: true, force: true });
 }
 
 /**
@@ -149,6 +165,7 @@ export async function startCluster(settings: Record<string, string> = {}): Promi
       exit: started.exit,
       markKept: (kept) => writeRecord(dir, { ...record, kept }),
       stop: (leave = false) => stopCluster(dir, leave ? seed : undefined),
+      stopNow: () => stopClusterNow(dir),
     };
   } catch (err) {
     await stopCluster(dir).catch(() => undefined);
