@@ -7,6 +7,7 @@
  */
 import dc from 'node:diagnostics_channel';
 import http from 'node:http';
+import { messageOf } from '../core/errors.js';
 import { asText, headerLines, ITEM_CHARS } from './mask.js';
 import { currentTrace, tracing, type TraceEvent } from './recorder.js';
 
@@ -42,7 +43,7 @@ function finish(key: object, status: number | undefined, error?: unknown): void 
   const detail = { ...flight.detail };
   if (flight.sent) detail['request body'] = flight.sent;
   if (flight.received) detail['response body'] = flight.received;
-  const failed = error !== undefined ? (error as Error)?.message ?? String(error) : status !== undefined && status >= 500 ? `HTTP ${status}` : undefined;
+  const failed = error !== undefined ? messageOf(error) : status !== undefined && status >= 500 ? `HTTP ${status}` : undefined;
   flight.done({ text: `${flight.text} → ${status ?? 'no response'}`, detail, error: failed });
 }
 
