@@ -29,7 +29,8 @@ LOAD_COMMAND := sh -c 'wait-on --timeout 60000 --interval 100 http-get://users:8
 export LOAD_SECONDS LOAD_CONNECTIONS
 # Where the run's reports land; a shard's never feed another shard's split by accident.
 REPORTS := reports$(if $(SHARD),/$(SHARD_NAME))
-# Earlier JUnit reports that pack the shards (a file or a directory); by default reports/*.xml.
+# Earlier JUnit reports that pack the shards (a file or a directory). None by default (files are
+# weighed by size): every shard of one build must be given the same ones, never what a shard wrote.
 SHARD_TIMINGS ?=
 export SHARD
 
@@ -63,8 +64,7 @@ test: ## Run every test layer in Docker (unit, integration, component, e2e); SHA
 	if [ -n "$(SHARD)" ]; then
 		# The timings that pack the shards go in beside the code (./reports itself is not copied).
 		staged=$$(mktemp -d); mkdir "$$staged/.shard-timings"; n=0
-		if [ -n "$(SHARD_TIMINGS)" ]; then found=$$(find "$(SHARD_TIMINGS)" -name '*.xml' -type f 2>/dev/null || true)
-		else found=$$(find reports -maxdepth 1 -name '*.xml' -type f 2>/dev/null || true); fi
+		found=""; if [ -n "$(SHARD_TIMINGS)" ]; then found=$$(find "$(SHARD_TIMINGS)" -name '*.xml' -type f 2>/dev/null || true); fi
 		for f in $$found; do n=$$((n + 1)); cp "$$f" "$$staged/.shard-timings/$$n.xml"; done
 		if [ $$n -gt 0 ]; then tar -c -f - -C "$$staged" .shard-timings | docker cp - $(PROJECT)-copy:/app; timings=.shard-timings; fi
 		rm -rf "$$staged"

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -12,7 +12,7 @@ import { serverUrl } from '../../internal/integration/core/server.js';
 import { MAX_KEPT } from '../../internal/integration/core/session.js';
 import { dropSpace } from '../../internal/integration/core/spaces.js';
 import { existing, runServer, withAdmin } from '../support/admin.js';
-import { killGroup, OWN_SERVER, root, runMocha } from '../support/run-mocha.js';
+import { freshCheckout, killGroup, OWN_SERVER, root, runMocha } from '../support/run-mocha.js';
 
 // Whole test runs (test/fixtures) under faults: the server killed, connections leaked,
 // every shape of failure, too many spaces. Each asserts the exit status and what a user reads.
@@ -23,23 +23,6 @@ const passing = (output: string) => Number(/(\d+) passing/.exec(output)?.[1] ?? 
 const keptIn = (output: string) => [...output.matchAll(/space kept for debugging: (\S+)/g)].map((m) => m[1]!);
 const clusterDirIn = (output: string) => /Its log \((.+)\/postgres\.log\)/.exec(output)?.[1];
 
-
-/**
- * Gives the enclosing describe a second checkout of this project: its own
- * directory (so its own clusters and seed), the same files. Returns its path (once `before` ran).
- */
-function freshCheckout(): () => string {
-  let other = '';
-  before(async function () {
-    other = await mkdtemp(path.join(os.tmpdir(), 'pgspace-checkout-'));
-    for (const file of ['package.json', '.mocharc.json', 'pgspace.config.ts']) await cp(path.join(root, file), path.join(other, file));
-    for (const dir of ['node_modules', 'internal', 'test', 'src', 'config.d']) await symlink(path.join(root, dir), path.join(other, dir));
-  });
-  after(async function () {
-    await rm(other, { recursive: true, force: true });
-  });
-  return () => other;
-}
 
 describe('a test run under faults', function () {
   this.timeout(90_000);

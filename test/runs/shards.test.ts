@@ -6,7 +6,7 @@ import pg from 'pg';
 import { startCluster, type EmbeddedCluster } from '../../internal/integration/embedded/cluster.js';
 import { serverUrl } from '../../internal/integration/core/server.js';
 import { dropTemplate, listTemplates } from '../../internal/integration/core/template.js';
-import { runMocha } from '../support/run-mocha.js';
+import { freshCheckout, runMocha } from '../support/run-mocha.js';
 
 // SHARD=i/n on the real suite: four shards at once on one fresh server, as four Jenkins agents
 // sharing a test server would run them. Together they must run every test exactly once, green,
@@ -64,7 +64,7 @@ describe('SHARD=i/n: the suite split four ways on one server', function () {
       const { ran: mine, failures } = await testsOf(path.join(dir, `shard-${i + 1}.json`));
       expect(failures, shard.output).to.deep.equal([]);
       expect(shard.code, shard.output).to.equal(0);
-      expect(shard.output).to.match(new RegExp(`pgspace: shard ${i + 1}/4: \\d+ of \\d+ test files, split by file size`));
+      expect(shard.output).to.match(new RegExp(`pgspace: shard ${i + 1}/4: \\d+ of \\d+ test files, split by file size: no JUnit timings in \\S+; plan [0-9a-f]{12}\n`));
       expect(mine, `shard ${i + 1}/4 ran tests`).to.not.be.empty;
       ran.push(...mine);
     }
@@ -85,5 +85,36 @@ describe('SHARD=i/n: the suite split four ways on one server', function () {
     } finally {
       await admin.end();
     }
+  });
+});
+
+describe('SHARD=1/2, then SHARD=2/2, in one checkout, with the JUnit reporter', function () {
+  this.timeout(120_000);
+  const checkout = freshCheckout();
+  // The README's way to write reports/junit.xml, which each run overwrites.
+  const junit = ['--reporter', 'mocha-multi-reporters', '--reporter-options', 'configFile=test/reporters.json'];
+
+  it('runs every file in exactly one shard, whatever reports the checkout holds, and both shards print one plan', async function () {
+    const spec = path.join(checkout(), 'test/fixtures/shard-suite/*.fixture.ts');
+    const run = async (shard: string) => {
+      const result = await runMocha(spec, { SHARD: shard, PGSPACE_TRACE_DIR: path.join(checkout(), 'reports/trace') }, { cwd: checkout(), args: junit });
+      const xml = await readFile(path.join(checkout(), 'reports/junit.xml'), 'utf8');
+      return { ...result, cases: [...xml.matchAll(/<testcase name="([^"]*)"/g)].map((m) => m[1]!) };
+    };
+    const whole = await run(''); // leaves a report of every file's time, as a whole run on CI does
+    expect(whole.code, whole.output).to.equal(1);
+    expect(whole.cases).to.have.length(8);
+    const one = await run('1/2');
+    const two = await run('2/2');
+
+    expect([...one.cases, ...two.cases].sort(), 'the shards together ran every test once').to.deep.equal([...whole.cases].sort());
+    const plans = [one, two].map((s) => /pgspace: shard \d\/2: .*; plan ([0-9a-f]{12})$/m.exec(s.output)?.[1]);
+    expect(plans[0], one.output).to.be.a('string');
+    expect(plans[1], 'both shards planned the same split').to.equal(plans[0]);
+    const failing = 'shard suite f6 takes its time';
+    const failed = [one, two].filter((s) => s.cases.includes(failing));
+    expect(failed, 'the failing test ran in one shard').to.have.length(1);
+    expect(failed[0]!.code, 'and that shard failed').to.equal(1);
+    expect(await readFile(path.join(checkout(), `reports/trace/shard-2-of-2-plan.txt`), 'utf8')).to.match(new RegExp(`^shard 2/2: .*; plan ${plans[0]}\n`));
   });
 });

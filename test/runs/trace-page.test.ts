@@ -1,10 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { expect } from 'chai';
+import pg from 'pg';
+import { startCluster, type EmbeddedCluster } from '../../internal/integration/embedded/cluster.js';
 import { runMocha } from '../support/run-mocha.js';
+import { pageData } from '../support/trace-page.js';
 
 const FIXTURE = 'test/fixtures/traced.fixture.ts';
 
@@ -19,12 +22,6 @@ function chromium(): string | undefined {
     }
   }
   return undefined;
-}
-
-/** The data a page carries, as its script reads it. */
-function pageData(file: string): { tests: { title: string; state: string; events: { kind: string; text: string; detail?: Record<string, string> }[] }[] } {
-  const html = readFileSync(file, 'utf8');
-  return JSON.parse(/<script id="trace-data" type="application\/json">(.*?)<\/script>/s.exec(html)![1]!);
 }
 
 describe('the trace page', function () {
@@ -106,5 +103,96 @@ describe('the trace page', function () {
     } finally {
       rmSync(off, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the trace page, given secrets', function () {
+  this.timeout(120_000);
+  const ADMIN_PASSWORD = 'admin-pw-s3cr3t-9f2';
+  let server: EmbeddedCluster;
+  let dir: string;
+  let html: string;
+  let output: string;
+
+  before(async function () {
+    // A server of its own whose admin has a password, reached over TCP as a shared server is.
+    server = await startCluster();
+    const admin = new pg.Client(server.settings);
+    await admin.connect();
+    await admin.query(`ALTER ROLE postgres PASSWORD '${ADMIN_PASSWORD}'`);
+    await admin.end();
+    dir = mkdtempSync(path.join(os.tmpdir(), 'pgspace-trace-secrets-'));
+    const adminUrl = `postgresql://postgres:${ADMIN_PASSWORD}@127.0.0.1:${server.settings.port}/postgres`;
+    ({ output } = await runMocha('test/fixtures/secrets.fixture.ts', { PGSPACE_TRACE_DIR: dir, PGSPACE_ADMIN_URL: adminUrl }));
+    html = readFileSync(path.join(dir, 'index.html'), 'utf8');
+  });
+
+  after(async function () {
+    rmSync(dir, { recursive: true, force: true });
+    await server?.stop();
+  });
+
+  it('shows none of them: not in SQL, parameters, console lines, headers, bodies, URLs or the error', function () {
+    const spacePassword = /the space's password: ([0-9a-f]{32})/.exec(output)?.[1];
+    expect(spacePassword, output).to.be.a('string');
+    expect(output, 'the console still shows the psql line whole').to.include(`:${spacePassword}@`);
+    expect(html).to.not.include(spacePassword!);
+    expect(html).to.not.include(ADMIN_PASSWORD);
+    expect(html.match(/.{0,60}s3cr3t.{0,20}/g) ?? [], 'secrets on the page').to.deep.equal([]);
+  });
+
+  it('shows where each was, masked', function () {
+    const [test] = pageData(path.join(dir, 'index.html')).tests;
+    const all = JSON.stringify(test);
+    for (const masked of [
+      'postgresql://app:***@db.internal/app', // parameters, SQL text, console, error message
+      `PASSWORD '***'`,
+      'password=***',
+      "the space's password: ***",
+      "the admin's password: ***",
+      'x-api-key: ***',
+      'authorization: ***',
+      'set-cookie: ***',
+      'token=***',
+      '"password":"***"',
+      '"api_key":"***"',
+    ]) expect(all, masked).to.include(JSON.stringify(masked).slice(1, -1));
+    expect(test!.error!.message).to.match(/^could not reach postgresql:\/\/app:\*\*\*@db\.internal\/app as postgresql:\/\/pgs_\w+:\*\*\*@127\.0\.0\.1/);
+    expect(test!.spaces[0]!.psql, 'the page\'s psql line: its password is in the run\'s output').to.match(/^psql 'postgresql:\/\/pgs_\w+:\*\*\*@127\.0\.0\.1:\d+\//);
+  });
+});
+
+describe('the trace page, given too much', function () {
+  this.timeout(120_000);
+  let dir: string;
+
+  before(function () {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'pgspace-trace-bounds-'));
+  });
+
+  after(function () {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('cuts each statement at 4 KB and each test at 1 MB, saying so, and lists the failing test first', async function () {
+    const run = await runMocha('test/fixtures/trace-bounds.fixture.ts', { PGSPACE_TRACE_DIR: dir });
+    expect(run.code, run.output).to.equal(1);
+    const page = path.join(dir, 'index.html');
+    expect(statSync(page).size, 'the page stays small: 20 MB of SQL went in').to.be.below(2 * 1024 * 1024);
+    const [failing, passing] = pageData(page).tests;
+    expect([failing!.state, failing!.title]).to.deep.equal(['failed', 'bounds fixture sends twenty 1 MB statements, then fails']);
+    const statements = failing!.events.filter((e) => e.kind === 'sql' && e.text.startsWith('SELECT length'));
+    expect(statements).to.have.length(20);
+    for (const e of statements) expect(e.text).to.have.length.below(4_200).and.match(/x… \[cut at 4 KB\]$/);
+    expect(passing!.cut, 'events past the test\'s 1 MB, counted').to.be.above(300);
+    expect(readFileSync(page, 'utf8')).to.include('more events not recorded: a test records at most 2,000 events and 1 MB.');
+  });
+
+  it('says so when no page can be written', async function () {
+    const file = path.join(dir, 'a-file');
+    writeFileSync(file, '');
+    const run = await runMocha('test/fixtures/passes.fixture.ts', { PGSPACE_TRACE_DIR: path.join(file, 'trace') });
+    expect(run.code, run.output).to.equal(0);
+    expect(run.output.trimEnd().split('\n').at(-1)).to.match(/^pgspace: no trace page for this run: ENOTDIR: not a directory, mkdir '.*a-file\/trace\/\.parts-/);
   });
 });

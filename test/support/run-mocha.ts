@@ -1,5 +1,6 @@
 /** Runs a separate `mocha` test run (as a user would) and captures what it prints. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { cp, mkdtemp, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -77,4 +78,21 @@ export function runCommand(command: string, args: string[], { cwd = root, env = 
     child.stderr.on('data', (chunk) => (output += chunk));
     child.on('close', (code) => resolve({ code, output }));
   });
+}
+
+/**
+ * Gives the enclosing describe a second checkout of this project: its own
+ * directory (so its own clusters, seed and reports), the same files. Returns its path (once `before` ran).
+ */
+export function freshCheckout(): () => string {
+  let other = '';
+  before(async function () {
+    other = await mkdtemp(path.join(os.tmpdir(), 'pgspace-checkout-'));
+    for (const file of ['package.json', '.mocharc.json', 'pgspace.config.ts']) await cp(path.join(root, file), path.join(other, file));
+    for (const dir of ['node_modules', 'internal', 'test', 'src', 'config.d']) await symlink(path.join(root, dir), path.join(other, dir));
+  });
+  after(async function () {
+    await rm(other, { recursive: true, force: true });
+  });
+  return () => other;
 }

@@ -1,8 +1,17 @@
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 
-/** A random 128-bit password, URL- and dotenv-safe. */
+const made = new Set<string>();
+
+/** A random 128-bit password, URL- and dotenv-safe (32 hex digits); remembered, so the trace can mask it. */
 export function randomPassword(): string {
-  return randomBytes(16).toString('hex');
+  const password = randomBytes(16).toString('hex');
+  made.add(password);
+  return password;
+}
+
+/** Every password randomPassword() made in this process. */
+export function passwordsMade(): ReadonlySet<string> {
+  return made;
 }
 
 /**

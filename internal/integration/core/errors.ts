@@ -10,9 +10,57 @@ export class PgspaceError extends Error {
   }
 }
 
-/** The message of anything thrown, for embedding in a PgspaceError. */
+/**
+ * `value[key]`, or undefined when `value` is not an object or reading the key
+ * throws. What a test throws may be anything (a Proxy whose traps throw, a
+ * getter that throws): code that looks at a failure must not fail itself.
+ */
+export function readProperty(value: unknown, key: PropertyKey): unknown {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return undefined;
+  try {
+    return (value as Record<PropertyKey, unknown>)[key];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `value` has `key` (own or inherited); false when asking throws. */
+export function hasProperty(value: unknown, key: PropertyKey): boolean {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return false;
+  try {
+    return key in value;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Any value as text, never throwing: String() where it works, else its JSON
+ * (an object with a null prototype has no toString), else what it is.
+ */
+export function textOf(value: unknown): string {
+  if (typeof value === 'bigint') return `${value}n`;
+  try {
+    return String(value);
+  } catch {
+    /* no usable toString: a null-prototype object, a Proxy */
+  }
+  try {
+    const json = JSON.stringify(value);
+    if (json !== undefined) return json;
+  } catch {
+    /* cyclic, or a Proxy */
+  }
+  return 'a value that throws when inspected (a Proxy?)';
+}
+
+/** The message of anything thrown, for embedding in a PgspaceError. Never throws. */
 export function messageOf(err: unknown): string {
-  if (err instanceof AggregateError && err.errors.length > 0) return messageOf(err.errors[0]);
-  if (err instanceof Error) return err.message || String((err as NodeJS.ErrnoException).code ?? err.name);
-  return String(err);
+  const errors = readProperty(err, 'errors');
+  if (Array.isArray(errors) && errors.length > 0 && readProperty(err, 'name') === 'AggregateError') return messageOf(errors[0]);
+  const message = readProperty(err, 'message');
+  if (typeof message === 'string' && message) return message;
+  const code = readProperty(err, 'code') ?? readProperty(err, 'name');
+  if (message === '' && code !== undefined) return textOf(code);
+  return textOf(err);
 }

@@ -35,3 +35,18 @@ export function withDeadline<T>(work: Promise<T>, ms: number, what: string): Pro
   });
   return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
+
+/**
+ * pollUntil for a process that is exiting (an `exit` listener, where nothing
+ * asynchronous runs any more): checks every `intervalMs`, blocking, until
+ * `check` is true or `timeoutMs` have passed; whether it became true.
+ */
+export function pollUntilSync(check: () => boolean, { timeoutMs, intervalMs = 10 }: { timeoutMs: number; intervalMs?: number }): boolean {
+  const deadline = Date.now() + timeoutMs;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    if (check()) return true;
+    if (Date.now() >= deadline) return false;
+    Atomics.wait(pause, 0, 0, intervalMs);
+  }
+}

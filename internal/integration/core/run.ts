@@ -12,6 +12,7 @@ import dotenv from 'dotenv';
 import pg from 'pg';
 import { reapClusters, startCluster, type EmbeddedCluster } from '../embedded/cluster.js';
 import { describeCluster } from '../embedded/diagnosis.js';
+import { extrasOf } from '../embedded/seed.js';
 import { messageOf } from './errors.js';
 import { loadConfigTemplates } from './config-templates.js';
 import { dropStaleTemplates, keepNewestTemplates, TEMPLATE_GRACE } from './template.js';
@@ -61,6 +62,7 @@ async function resolveServer(): Promise<{ server: ServerSettings; cluster?: Embe
   if (configured) return { server: configured };
   for (const line of await reapClusters()) say(line);
   const cluster = await startCluster();
+  if (cluster.seedRefused) say(`the last run's cluster was not used, ${cluster.seedRefused}: this run starts from a fresh one`);
   say(`embedded ${cluster.version} on ${cluster.place}${cluster.seeded ? ', with the last run\'s templates' : ''}`);
   return { server: cluster.settings, cluster };
 }
@@ -163,8 +165,16 @@ export async function finishRun(run: Run): Promise<RunEnd> {
     await step(problems, 'dropping the run\'s spaces', END_DEADLINE_MS.drops, () => dropSpacesWhere(run.lock, run.server, (s) => s.run === run.id && !s.keptAt));
     kept = (await step(problems, 'listing kept spaces', END_DEADLINE_MS.drops, () => listSpaces(run.lock))) ?.filter((s) => s.run === run.id).map((s) => s.name) ?? [];
   }
-  // An embedded cluster that ends cleanly is the next run's seed, templates and all (see embedded/seed.ts).
-  const seed = !!run.cluster && !broken && kept.length === 0 && problems.length === 0;
+  // An embedded cluster that ends cleanly is the next run's seed, templates and all, unless it holds
+  // what a fresh cluster would not (see embedded/seed.ts).
+  let seed = !!run.cluster && !broken && kept.length === 0 && problems.length === 0;
+  if (seed) {
+    const extras = await step(problems, 'looking for server-wide state', END_DEADLINE_MS.lock, () => extrasOf(run.server, run.lock));
+    if (extras?.length) {
+      seed = false;
+      say(`no seed for the next run: this cluster holds what a fresh one lacks (${extras.join(', ')}), made by a schema's setup or a test; the next run starts fresh, as CI does`);
+    }
+  }
   if (seed) await step(problems, 'trimming the templates', END_DEADLINE_MS.drops, () => keepNewestTemplates(run.lock, SEED_TEMPLATES));
   run.closing = true;
   if (!run.lost) await step(problems, 'closing the run\'s lock connection', END_DEADLINE_MS.lock, () => run.lock.end());
@@ -182,3 +192,20 @@ export async function finishRun(run: Run): Promise<RunEnd> {
   return { summary: `pgspace: ${kept.length} space(s) kept for failing tests ${where}: ${kept.join(', ')}`, problems };
 }
 
+
+/**
+ * Gives up a run at once, synchronously, when its process exits (or is
+ * signalled) before the run's end: the embedded server is stopped and
+ * deleted, so nothing is left running; on a configured server the run's lock
+ * goes with the process, and the next run drops its spaces. Says what it did.
+ */
+export function abandonRun(run: Run): string {
+  run.closing = true;
+  if (!run.cluster) return `its spaces on ${run.server.host}:${run.server.port} are dropped by the next run`;
+  try {
+    run.cluster.stopNow();
+    return 'stopped the embedded Postgres';
+  } catch (err) {
+    return `could not stop the embedded Postgres (${messageOf(err)}); the next run will`;
+  }
+}

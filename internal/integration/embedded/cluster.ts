@@ -13,20 +13,20 @@
  * what it left, and never mistakes another checkout's cluster for its own.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, rmSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import { PgspaceError, messageOf } from '../core/errors.js';
 import { randomSuffix } from '../core/names.js';
-import { pollUntil } from '../core/poll.js';
+import { pollUntil, pollUntilSync } from '../core/poll.js';
 import type { ServerSettings } from '../core/server.js';
 import { binaries, type Binaries } from './binaries.js';
 import { chooseDataPlace, clusterRoots } from './data-place.js';
 import { runAs, serverUser, type OsUser } from './os-user.js';
 import { currentOwner, ownerAlive, postmasterPid, readRecord, writeRecord, type ClusterRecord } from './record.js';
-import { leaveSeed, reapSeeds, seedPath, takeSeed } from './seed.js';
+import { leaveSeed, reapSeeds, seedDamage, seedPath, takeSeed } from './seed.js';
 
 /** Settings every test server gets: durability off (these clusters are thrown away). */
 export const TEST_SERVER_SETTINGS: Record<string, string> = {
@@ -79,10 +79,14 @@ export interface EmbeddedCluster {
   exit(): { code: number | null; signal: NodeJS.Signals | null } | undefined;
   /** Whether it started from the last run's data (see seed.ts) instead of initdb. */
   seeded: boolean;
+  /** Why the last run's data, there to be taken, was not used: changed since, or would not start. */
+  seedRefused?: string;
   /** Records that the server stays up after the run for these kept spaces. */
   markKept(spaces: string[]): Promise<void>;
   /** Stops the server and deletes its files; with `leaveSeed`, a cleanly stopped cluster's data becomes the next run's seed. */
   stop(leaveSeed?: boolean): Promise<void>;
+  /** The same at once, synchronously, leaving no seed: for a process that is exiting before its run ended. */
+  stopNow(): void;
 }
 
 function freePort(): Promise<number> {
@@ -118,6 +122,29 @@ export async function stopCluster(dir: string, seed?: { path: string; checkout: 
 }
 
 /**
+ * Stops the server on `dir`'s data with an immediate shutdown (SIGKILL after
+ * 5 s) and deletes `dir`, blocking: for an `exit` listener or a signal, when
+ * the process will not live to await stopCluster.
+ */
+export function stopClusterNow(dir: string): void {
+  const pid = postmasterPid(dataDirOf(dir));
+  if (pid !== undefined) {
+    process.kill(pid, 'SIGQUIT'); // "immediate" shutdown: the postmaster ends its backends and exits
+    if (!pollUntilSync(() => postmasterPid(dataDirOf(dir)) === undefined, { timeoutMs: 5_000 })) process.kill(pid, 'SIGKILL');
+  }
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** What Postgres said when it would not start: its FATAL line, after the line before it (the setting it refused, say). */
+function whyNotStarted(message: string): string {
+  const lines = message.split('\n');
+  const fatal = lines.findIndex((line) => /\b(FATAL|PANIC):/.test(line));
+  if (fatal < 0) return lines[0]!;
+  const said = (line: string | undefined) => line?.match(/\b(?:LOG|WARNING|ERROR|FATAL|PANIC):\s*(.*)$/)?.[1];
+  return [said(lines[fatal - 1]), said(lines[fatal])].filter(Boolean).join('; ');
+}
+
+/**
  * Creates and starts a fresh cluster: initdb, then the server on a free
  * 127.0.0.1 port and a private unix socket directory. The admin connects
  * over the socket with trust auth (only this OS user can reach it); TCP
@@ -134,12 +161,29 @@ export async function startCluster(settings: Record<string, string> = {}): Promi
     if (user) await fs.chown(dir, user.uid, user.gid);
     const bin = await binaries(user);
     const seed = { path: seedPath(place.root, record.owner.checkout, bin.version), checkout: record.owner.checkout };
-    const seeded = await takeSeed(seed.path, dataDirOf(dir));
-    if (!seeded) await initdb(bin, dir, user);
-    const hba = path.join(dataDirOf(dir), 'pg_hba.conf');
-    await fs.writeFile(hba, SEALED_HBA, { mode: 0o600 });
-    if (user) await fs.chown(hba, user.uid, user.gid);
-    const started = await startServer(bin, dir, user, { ...TEST_SERVER_SETTINGS, ...settings });
+    const start = async (fresh: boolean) => {
+      if (fresh) await initdb(bin, dir, user);
+      const hba = path.join(dataDirOf(dir), 'pg_hba.conf');
+      await fs.writeFile(hba, SEALED_HBA, { mode: 0o600 });
+      if (user) await fs.chown(hba, user.uid, user.gid);
+      return startServer(bin, dir, user, { ...TEST_SERVER_SETTINGS, ...settings });
+    };
+    // The last run's data if it is there and as it was left; else, or if it will not start, a fresh cluster.
+    let seeded = await takeSeed(seed.path, dataDirOf(dir));
+    let seedRefused = seeded ? seedDamage(dataDirOf(dir)) : undefined;
+    let started;
+    if (!seedRefused) {
+      started = await start(!seeded).catch((err: unknown) => {
+        if (!seeded) throw err;
+        seedRefused = `it did not start (${whyNotStarted(messageOf(err))})`;
+        return undefined;
+      });
+    }
+    if (!started) {
+      await fs.rm(dataDirOf(dir), { recursive: true, force: true });
+      seeded = false;
+      started = await start(true);
+    }
     record.port = started.port;
     await writeRecord(dir, record);
     return {
@@ -148,9 +192,11 @@ export async function startCluster(settings: Record<string, string> = {}): Promi
       version: bin.version,
       place: place.why,
       seeded,
+      seedRefused,
       exit: started.exit,
       markKept: (kept) => writeRecord(dir, { ...record, kept }),
       stop: (leave = false) => stopCluster(dir, leave ? seed : undefined),
+      stopNow: () => stopClusterNow(dir),
     };
   } catch (err) {
     await stopCluster(dir).catch(() => undefined);

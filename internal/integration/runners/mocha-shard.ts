@@ -2,10 +2,14 @@
  * SHARD=i/n for mocha, which has no --shard of its own: the files mocha
  * collected are cut down to this shard's (see shard/plan.ts) before it loads
  * them (a serial run) or hands them to workers (a parallel run). Parallel
- * workers get one file each from the main process and are left alone.
+ * workers get one file each from the main process and are left alone. The
+ * plan is printed, and written beside the trace page.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { messageOf } from '../core/errors.js';
 import { planShard, shardFromEnv } from '../shard/plan.js';
+import { traceDir } from '../trace/run-trace.js';
 
 const PATCHED = Symbol.for('pgspace.mochaShard');
 
@@ -33,6 +37,14 @@ export function shardMocha(MochaClass: typeof Mocha): void {
     sharded.add(mocha);
     const plan = planShard(spec, mocha.files, process.cwd());
     for (const line of plan.lines) process.stderr.write(`pgspace: ${line}\n`);
+    // Beside the trace page, for whoever merges the shards to check they agree (the Jenkinsfile does).
+    const record = path.join(traceDir(), `shard-${spec.index}-of-${spec.count}-plan.txt`);
+    try {
+      mkdirSync(path.dirname(record), { recursive: true });
+      writeFileSync(record, `${plan.lines.join('\n')}\n`);
+    } catch (err) {
+      process.stderr.write(`pgspace: could not record the shard's plan in ${record}: ${messageOf(err)}\n`);
+    }
     mocha.files = plan.files;
   };
   for (const method of ['loadFilesAsync', 'loadFiles', 'run'] as const) {

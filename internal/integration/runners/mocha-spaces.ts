@@ -59,6 +59,6 @@ export async function releaseSpaces(test: Mocha.Runnable | undefined): Promise<v
 
 function attachToFailure(test: Mocha.Runnable, note: string): void {
   const errors = runnerWatched() ? failuresOf(test) : [(test as Mocha.Runnable & { err?: Error }).err].filter((e): e is Error => !!e);
-  if (errors.length === 0) process.stderr.write(`\n${test.fullTitle()}: ${note}\n`);
-  for (const err of errors) addNote(err, note);
+  const noted = errors.map((err) => addNote(err, note));
+  if (!noted.includes(true)) process.stderr.write(`\n${test.fullTitle()}: ${note}\n`);
 }

@@ -5,6 +5,7 @@
  * is captured only while a hook or body runs, not while reporters print.
  * A failing before/after-all hook gets a trace of its own, so it is listed.
  */
+import { messageOf } from '../core/errors.js';
 import { captureOutput } from '../trace/logs.js';
 import { endTrace, startTrace, type OpenTrace } from '../trace/recorder.js';
 
@@ -43,7 +44,7 @@ export function traceMochaRunner(runner: Mocha.Runner, failuresOf: (test: Mocha.
   };
   const stepEnds = (error?: Error): void => {
     captureOutput(false);
-    step?.(error ? { error: error.message } : {});
+    step?.(error ? { error: messageOf(error) } : {});
     step = undefined;
   };
 

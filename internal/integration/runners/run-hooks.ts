@@ -3,17 +3,64 @@
  * them (in the runner's main process). Each acts once per process, however
  * many times a runner calls it (mocha calls a plugin's hooks once per
  * `--require` of it).
+ *
+ * While the run is open its exit status must reflect whatever happens to the
+ * process: a test calling process.exit(0), a signal, a promise rejected with
+ * nobody to handle it (mocha swallows those) all fail the run, and the first
+ * two stop the embedded server at once, so nothing is left running.
  */
-import { PgspaceError } from '../core/errors.js';
+import os from 'node:os';
+import { PgspaceError, readProperty, textOf } from '../core/errors.js';
 import { failRun } from '../core/exit-status.js';
 import { onRunBroken } from '../core/run-health.js';
-import { finishRun, startRun, type Run } from '../core/run.js';
+import { abandonRun, finishRun, startRun, type Run } from '../core/run.js';
 import { beginTraceRun, endTraceRun } from '../trace/run-trace.js';
 
 let run: Run | undefined;
+/** The run from its start until its end is over: what to give up if the process goes first. */
+let open: Run | undefined;
 let runner = '';
 let began = false;
 let ended = false;
+
+/** Gives up the open run at once (see abandonRun); what it did, or undefined when no run is open. */
+function abandon(): string | undefined {
+  const giving = open;
+  open = run = undefined;
+  ended = true;
+  return giving && abandonRun(giving);
+}
+
+function onExit(code: number): void {
+  const what = abandon();
+  if (what === undefined) return;
+  process.stderr.write(`\npgspace: the process is exiting (code ${code}) before the run's end, so the run fails; ${what}.\n`);
+  if (!process.exitCode) process.exitCode = 1;
+}
+
+let interrupted = false;
+function onSignal(signal: NodeJS.Signals): void {
+  if (interrupted) return; // mocha's parent passes on a Ctrl-C as SIGINT and then SIGTERM
+  interrupted = true;
+  const what = abandon();
+  failRun();
+  process.stderr.write(`\npgspace: ${signal}: the run stops here${what ? `; ${what}` : ''}.\n`);
+  // A runner that handles the signal itself (Vitest, node:test) exits on its own; mocha does not.
+  if (process.listenerCount(signal) === 1) process.exit(128 + os.constants.signals[signal]);
+}
+
+function onRejection(reason: unknown): void {
+  failRun();
+  const said = readProperty(reason, 'stack');
+  process.stderr.write(`\npgspace: a promise was rejected and nothing handled it, so the run fails: ${typeof said === 'string' ? said : textOf(reason)}\n`);
+}
+
+/** Watches the process for what would end it, or fail it, behind the runner's back (see above). */
+function guardRun(): void {
+  process.on('exit', onExit);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
+  process.on('unhandledRejection', onRejection);
+}
 
 /**
  * Starts the run of runner `name`: trace collection, server, lock, reaping. A problem the user can fix
@@ -26,7 +73,8 @@ export async function beginRun(name: string): Promise<void> {
   runner = name;
   beginTraceRun();
   try {
-    run = await startRun();
+    open = run = await startRun();
+    guardRun();
   } catch (err) {
     if (!(err instanceof PgspaceError)) throw err;
     process.stderr.write(`\n${err.stack}\n\n`);
@@ -46,6 +94,7 @@ export async function endRun(): Promise<void> {
   run = undefined;
   if (!ending) return;
   const { summary, problems } = await finishRun(ending);
+  open = undefined;
   if (summary) process.stderr.write(`\n${summary}\n`);
   if (problems.length > 0) {
     failRun();

@@ -5,29 +5,46 @@
  *
  * and in a test: `const space = await newSpace()`.
  */
-import { afterAll, beforeEach, expect, onTestFinished } from 'vitest';
+import { afterAll, beforeEach, expect, onTestFinished, TestRunner, type TestContext } from 'vitest';
 import { currentSession } from '../core/session.js';
 import type { Space } from '../core/space.js';
 import { captureOutput } from '../trace/logs.js';
-import { endTrace, startTrace } from '../trace/recorder.js';
+import { endTrace, startTrace, type OpenTrace } from '../trace/recorder.js';
 import { installCapture } from '../trace/run-trace.js';
 import { holdSpace, type NewSpaceOptions } from './test-space.js';
 
 installCapture();
 
-// A worker runs file after file: let the drops of this file's spaces finish before the next.
-afterAll(() => currentSession()?.settle());
+type Task = TestContext['task'];
+type Release = (failed: boolean) => Promise<void>;
+/** The tests of this file not yet finished: their trace, and their spaces' releases. */
+const open = new Map<Task, { trace?: OpenTrace; releases: Release[] }>();
 
-// Each test of a file that uses pgspace is traced. Its end is registered first, so it runs after the
-// space releases registered later (Vitest runs onTestFinished hooks last-registered first).
+/** Releases `task`'s spaces (kept if it failed), then ends its trace. */
+async function finish(task: Task): Promise<void> {
+  const test = open.get(task);
+  if (!test) return;
+  open.delete(task);
+  captureOutput(false);
+  const state = task.result?.state === 'fail' ? 'failed' : task.result?.state === 'skip' ? 'skipped' : 'passed';
+  for (const release of test.releases) await release(state === 'failed');
+  endTrace(test.trace, state, task.result?.errors?.[0]);
+}
+
+// Each test of a file that uses pgspace is traced, and finished when Vitest says it is.
 beforeEach((ctx) => {
   const trace = startTrace(ctx.task.fullName, 'vitest', ctx.task.file?.filepath);
+  open.set(ctx.task, { trace, releases: [] });
   captureOutput(trace !== undefined);
-  ctx.onTestFinished(({ task }) => {
-    captureOutput(false);
-    const state = task.result?.state === 'fail' ? 'failed' : task.result?.state === 'skip' ? 'skipped' : 'passed';
-    endTrace(trace, state, task.result?.errors?.[0]);
-  });
+  ctx.onTestFinished(() => finish(ctx.task));
+});
+
+// Vitest skips a test's afterEach and onTestFinished hooks when what it threw breaks its own error
+// handling (a Proxy whose traps throw): such tests are finished with their file. Then a worker, which
+// runs file after file, lets the drops of this file's spaces finish before the next.
+afterAll(async () => {
+  for (const task of [...open.keys()]) await finish(task);
+  await currentSession()?.settle();
 });
 
 /**
@@ -39,8 +56,12 @@ beforeEach((ctx) => {
  *     });
  */
 export function newSpace(options: NewSpaceOptions = {}): Promise<Space> {
-  const title = expect.getState().currentTestName ?? 'a vitest test';
-  return holdSpace(title, options, (release) => onTestFinished((ctx) => release(ctx.task.result?.state === 'fail')));
+  const task = TestRunner.getCurrentTest<Task | undefined>();
+  return holdSpace(expect.getState().currentTestName ?? 'a vitest test', options, (release) => {
+    const test = task && open.get(task);
+    if (test) test.releases.push(release);
+    else onTestFinished((ctx) => release(ctx.task.result?.state === 'fail')); // a file this module's beforeEach does not cover
+  });
 }
 
 export type { NewSpaceOptions };

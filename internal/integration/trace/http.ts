@@ -7,7 +7,8 @@
  */
 import dc from 'node:diagnostics_channel';
 import http from 'node:http';
-import { asText, BODY_CHARS, cut, headerLines, maskUrl } from './mask.js';
+import { messageOf } from '../core/errors.js';
+import { asText, headerLines, ITEM_CHARS } from './mask.js';
 import { currentTrace, tracing, type TraceEvent } from './recorder.js';
 
 type Done = (more?: Partial<TraceEvent>) => void;
@@ -32,7 +33,7 @@ function begin(key: object, kind: TraceEvent['kind'], text: string, detail: Reco
 }
 
 function append(current: string, chunk: unknown): string {
-  return current.length > BODY_CHARS ? current : current + asText(chunk);
+  return current.length > 2 * ITEM_CHARS ? current : current + asText(chunk); // enough to cut (and mask) at ITEM_CHARS
 }
 
 function finish(key: object, status: number | undefined, error?: unknown): void {
@@ -40,9 +41,9 @@ function finish(key: object, status: number | undefined, error?: unknown): void 
   if (!flight) return;
   flights.delete(key);
   const detail = { ...flight.detail };
-  if (flight.sent) detail['request body'] = cut(flight.sent, BODY_CHARS);
-  if (flight.received) detail['response body'] = cut(flight.received, BODY_CHARS);
-  const failed = error !== undefined ? (error as Error)?.message ?? String(error) : status !== undefined && status >= 500 ? `HTTP ${status}` : undefined;
+  if (flight.sent) detail['request body'] = flight.sent;
+  if (flight.received) detail['response body'] = flight.received;
+  const failed = error !== undefined ? messageOf(error) : status !== undefined && status >= 500 ? `HTTP ${status}` : undefined;
   flight.done({ text: `${flight.text} → ${status ?? 'no response'}`, detail, error: failed });
 }
 
@@ -51,7 +52,7 @@ function watchUndici(): void {
   type UndiciRequest = { method: string; origin: string; path: string; headers: unknown; body?: unknown };
   dc.subscribe('undici:request:create', (m) => {
     const { request } = m as { request: UndiciRequest };
-    begin(request, 'http-out', `${request.method} ${maskUrl(`${request.origin}${request.path}`)}`, { 'request headers': headerLines(request.headers) });
+    begin(request, 'http-out', `${request.method} ${request.origin}${request.path}`, { 'request headers': headerLines(request.headers) });
     const flight = flights.get(request);
     if (flight && (typeof request.body === 'string' || request.body instanceof Uint8Array)) flight.sent = asText(request.body);
   });
@@ -88,7 +89,7 @@ function watchHttpClient(): void {
   dc.subscribe('http.client.request.start', (m) => {
     const { request } = m as { request: http.ClientRequest };
     const url = `${request.protocol}//${request.host}${request.path}`;
-    begin(request, 'http-out', `${request.method} ${maskUrl(url)}`, { 'request headers': headerLines(request.getHeaders()) });
+    begin(request, 'http-out', `${request.method} ${url}`, { 'request headers': headerLines(request.getHeaders()) });
   });
   dc.subscribe('http.client.response.finish', (m) => {
     const { request, response } = m as { request: object; response: http.IncomingMessage };

@@ -4,10 +4,9 @@
  * writes to traceLogStream() (recorded only). JSON lines (pino, fastify's
  * logger) are shown by level and message, with the whole line when opened.
  */
-import { cut } from './mask.js';
+import { shown } from './mask.js';
 import { currentTrace, tracing } from './recorder.js';
 
-const LINE_CHARS = 2_000;
 const PINO_LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
 
 let capturing = false;
@@ -29,9 +28,9 @@ function record(chunk: unknown, source: string): void {
       const level = PINO_LEVELS[Number(parsed.level)] ?? String(parsed.level ?? source);
       const { level: _l, time: _t, pid: _p, hostname: _h, msg, ...rest } = parsed;
       const fields = Object.keys(rest).length > 0 ? ` ${JSON.stringify(rest)}` : '';
-      trace.add({ kind: 'log', text: cut(`${level}: ${String(msg ?? '')}${fields}`, 300), detail: { line: cut(line, LINE_CHARS) }, error: Number(parsed.level) >= 50 ? String(parsed.msg ?? level) : undefined });
+      trace.add({ kind: 'log', text: shown(`${level}: ${String(msg ?? '')}${fields}`, 300), detail: { line }, error: Number(parsed.level) >= 50 ? String(parsed.msg ?? level) : undefined });
     } else {
-      trace.add({ kind: 'log', text: cut(`${source}: ${line}`, LINE_CHARS) });
+      trace.add({ kind: 'log', text: `${source}: ${line}` });
     }
   }
 }

@@ -5,12 +5,39 @@
  * HTTP and log lines, and, if it failed, its error and its kept space's psql
  * line. Built from the parts every test process wrote (recorder.ts).
  */
-import type { TestTrace } from './recorder.js';
+import { MAX_EVENTS, MAX_TEST_CHARS, type TestTrace } from './recorder.js';
 
 /** What the page says about the run as a whole. */
 export interface RunFacts {
   runner: string;
   finishedAt: string;
+}
+
+/** The most the page's data may hold: past it, tests lose their events, then the page itself (failing tests go last). */
+export const MAX_PAGE_CHARS = 16 * 1_048_576;
+
+/** A test as the page lists it: `eventsLeftOff` when its events did not fit. */
+export type PageTest = TestTrace & { eventsLeftOff?: number };
+
+/**
+ * The tests that fit in `max` characters, failing first, then slowest: each
+ * whole while it fits, else without its events, else left off (counted).
+ */
+export function fitPage(tests: TestTrace[], max = MAX_PAGE_CHARS): { tests: PageTest[]; leftOff: number } {
+  const fitted: PageTest[] = [];
+  let used = 0;
+  let leftOff = 0;
+  const fits = (candidate: PageTest): boolean => {
+    const chars = JSON.stringify(candidate).length;
+    if (used + chars > max) return false;
+    fitted.push(candidate);
+    used += chars;
+    return true;
+  };
+  for (const test of sortTraces(tests)) {
+    if (!fits(test) && !fits({ ...test, events: [], eventsLeftOff: test.events.length })) leftOff++;
+  }
+  return { tests: fitted, leftOff };
 }
 
 const ORDER = { failed: 0, passed: 1, skipped: 2 } as const;
@@ -25,9 +52,10 @@ function scriptSafeJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
-/** The page for `tests`. */
-export function renderPage(tests: TestTrace[], facts: RunFacts): string {
-  const data = scriptSafeJson({ facts, tests: sortTraces(tests) });
+/** The page for `tests`, at most MAX_PAGE_CHARS of data (see fitPage). */
+export function renderPage(tests: TestTrace[], facts: RunFacts, max = MAX_PAGE_CHARS): string {
+  const fitted = fitPage(tests, max);
+  const data = scriptSafeJson({ facts: { ...facts, leftOff: fitted.leftOff }, tests: fitted.tests });
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -95,7 +123,8 @@ const SCRIPT = `
   var counts = { failed: 0, passed: 0, skipped: 0 };
   tests.forEach(function (t) { counts[t.state]++; });
   document.getElementById('summary').textContent = tests.length + ' tests (' + data.facts.runner + '): ' + counts.failed + ' failed, ' +
-    counts.passed + ' passed, ' + counts.skipped + ' skipped. Failing first, then slowest. Written ' + data.facts.finishedAt + '.';
+    counts.passed + ' passed, ' + counts.skipped + ' skipped. Failing first, then slowest. Written ' + data.facts.finishedAt + '.' +
+    (data.facts.leftOff ? ' ' + data.facts.leftOff + ' more tests left off: the page holds at most ${MAX_PAGE_CHARS / 1_048_576} MB.' : '');
   function haystack(t) {
     return (t.title + ' ' + (t.file || '') + ' ' + t.events.map(function (e) { return e.text; }).join(' ')).toLowerCase();
   }
@@ -141,9 +170,10 @@ const SCRIPT = `
         row.onclick = function () { more.hidden = !more.hidden; };
       }
     });
-    if (t.events.length === 0) body.appendChild(el('p', '', 'No SQL, HTTP or log lines recorded.'));
+    if (t.eventsLeftOff !== undefined) body.appendChild(el('p', '', 'Its ' + t.eventsLeftOff + ' events are left off: the page holds at most ${MAX_PAGE_CHARS / 1_048_576} MB, failing tests first.'));
+    else if (t.events.length === 0) body.appendChild(el('p', '', 'No SQL, HTTP or log lines recorded.'));
     body.appendChild(table);
-    if (t.cut) body.appendChild(el('p', '', t.cut + ' more events not recorded (limit reached).'));
+    if (t.cut) body.appendChild(el('p', '', t.cut + ' more events not recorded: a test records at most ${MAX_EVENTS.toLocaleString('en')} events and ${MAX_TEST_CHARS / 1_048_576} MB.'));
     return body;
   }
   tests.forEach(function (t) {

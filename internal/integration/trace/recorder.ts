@@ -13,12 +13,15 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { hasProperty, readProperty, textOf } from '../core/errors.js';
+import { shown } from './mask.js';
 
 /** Set by the run's main process: where this run's traces are collected (unset: no trace). */
 export const TRACE_PARTS_VAR = 'PGSPACE_TRACE_PARTS';
 
-/** Events one test may record before the rest are only counted: a runaway loop must not fill the disk. */
-const MAX_EVENTS = 2_000;
+/** Events, and characters, one test may record before the rest are only counted: a runaway loop must not fill the disk or the page. */
+export const MAX_EVENTS = 2_000;
+export const MAX_TEST_CHARS = 1_048_576;
 
 /** One thing a test did. `at` and `ms` are milliseconds, `at` from the test's start. */
 export interface TraceEvent {
@@ -61,7 +64,7 @@ export interface TestTrace {
   error?: TraceError;
   spaces: TraceSpace[];
   events: TraceEvent[];
-  /** Events past MAX_EVENTS, not recorded. */
+  /** Events past MAX_EVENTS or MAX_TEST_CHARS, not recorded. */
   cut: number;
 }
 
@@ -69,6 +72,7 @@ export interface TestTrace {
 export class OpenTrace {
   readonly data: TestTrace;
   private readonly t0 = performance.now();
+  private chars = 0;
 
   constructor(title: string, runner: string, file?: string) {
     this.data = { title, file, runner, state: 'passed', startedAt: Date.now(), ms: 0, spaces: [], events: [], cut: 0 };
@@ -79,13 +83,16 @@ export class OpenTrace {
     return round(performance.now() - this.t0);
   }
 
-  /** Records `event`, or counts it once the test has recorded too many. */
+  /** Records `event`, masked and cut (see mask.ts), or counts it once the test has recorded too much. */
   add(event: Omit<TraceEvent, 'at'> & { at?: number }): void {
-    if (this.data.events.length >= MAX_EVENTS) {
+    if (this.data.events.length >= MAX_EVENTS || this.chars >= MAX_TEST_CHARS) {
       this.data.cut++;
       return;
     }
-    this.data.events.push({ ...event, at: event.at ?? this.now() });
+    const detail = event.detail && Object.fromEntries(Object.entries(event.detail).map(([k, v]) => [k, shown(v)]));
+    const recorded: TraceEvent = { ...event, at: event.at ?? this.now(), text: shown(event.text), detail, error: event.error === undefined ? undefined : shown(event.error) };
+    this.chars += recorded.text.length + (recorded.error?.length ?? 0) + Object.values(detail ?? {}).reduce((n, v) => n + v.length, 0);
+    this.data.events.push(recorded);
   }
 
   /** Starts a timed event; call the returned function when it is over, with what to add to it. */
@@ -139,7 +146,7 @@ export function spaceReleased(database: string, kept?: { name: string; psql: str
   const trace = byDatabase.get(database);
   byDatabase.delete(database);
   const entry = trace?.data.spaces.find((s) => s.name === database);
-  if (entry && kept) Object.assign(entry, { kept: true, name: kept.name, psql: kept.psql });
+  if (entry && kept) Object.assign(entry, { kept: true, name: kept.name, psql: shown(kept.psql) });
 }
 
 /** Ends `trace` and writes it to this process's part. */
@@ -150,7 +157,8 @@ export function endTrace(trace: OpenTrace | undefined, state: TestTrace['state']
   trace.data.ms = trace.now();
   trace.data.events.sort((a, b) => a.at - b.at); // timed events are added when they end
   trace.data.state = state;
-  if (error !== undefined) trace.data.error = traceError(error);
+  trace.data.title = shown(trace.data.title);
+  if (error !== undefined) trace.data.error = shownError(traceError(error));
   const dir = process.env[TRACE_PARTS_VAR];
   if (!dir) return;
   try {
@@ -161,24 +169,33 @@ export function endTrace(trace: OpenTrace | undefined, state: TestTrace['state']
   }
 }
 
-/** What the page shows of a failure: message, stack, and expected/actual when the assertion has them. */
+/**
+ * What the page shows of a failure: message, stack, and expected/actual when
+ * the assertion has them. Total: a test may throw anything (a null-prototype
+ * object, as Vitest's own errors are; a Proxy whose traps throw; a Symbol), and
+ * this runs inside the runner's hooks, where throwing would hang or add an error.
+ */
 export function traceError(err: unknown): TraceError {
-  if (!(err instanceof Object)) return { message: String(err) };
-  const e = err as { message?: unknown; stack?: unknown; expected?: unknown; actual?: unknown; showDiff?: boolean };
-  const out: TraceError = { message: String(e.message ?? err) };
-  if (typeof e.stack === 'string') out.stack = e.stack;
-  if (e.showDiff !== false && ('expected' in e || 'actual' in e)) {
-    out.expected = show(e.expected);
-    out.actual = show(e.actual);
+  const message = readProperty(err, 'message');
+  const out: TraceError = { message: message === undefined ? textOf(err) : textOf(message) };
+  const stack = readProperty(err, 'stack');
+  if (typeof stack === 'string') out.stack = stack;
+  if (readProperty(err, 'showDiff') !== false && (hasProperty(err, 'expected') || hasProperty(err, 'actual'))) {
+    out.expected = show(readProperty(err, 'expected'));
+    out.actual = show(readProperty(err, 'actual'));
   }
   return out;
+}
+
+function shownError(error: TraceError): TraceError {
+  return Object.fromEntries(Object.entries(error).map(([k, v]) => [k, shown(v)])) as unknown as TraceError;
 }
 
 function show(value: unknown): string {
   if (typeof value === 'string') return value;
   try {
-    return JSON.stringify(value, null, 2) ?? String(value);
+    return JSON.stringify(value, null, 2) ?? textOf(value);
   } catch {
-    return String(value);
+    return textOf(value);
   }
 }

@@ -3,7 +3,8 @@
  * processes write their parts, and the page made from them at the end.
  */
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync, statSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, mkdirSync, writeFileSync } from 'node:fs';
+import { messageOf } from '../core/errors.js';
 import path from 'node:path';
 import { captureHttp } from './http.js';
 import { captureLogs } from './logs.js';
@@ -37,15 +38,23 @@ export function installCapture(): void {
   captureLogs();
 }
 
+/** Why this run can write no page (its directory cannot be written), said at its end. */
+let unwritable: string | undefined;
+
 /** Starts collecting this run's traces (unless PGSPACE_TRACE=0): test processes started from now on write parts. */
 export function beginTraceRun(): void {
-  if (process.env.PGSPACE_TRACE === '0') {
-    delete process.env[TRACE_PARTS_VAR];
-    return;
-  }
+  delete process.env[TRACE_PARTS_VAR];
+  if (process.env.PGSPACE_TRACE === '0') return;
   const dir = traceDir();
   removeStaleParts(dir);
-  process.env[TRACE_PARTS_VAR] = path.join(dir, `.parts-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const parts = path.join(dir, `.parts-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    mkdirSync(parts, { recursive: true });
+  } catch (err) {
+    unwritable = messageOf(err);
+    return;
+  }
+  process.env[TRACE_PARTS_VAR] = parts;
   installCapture();
 }
 
@@ -93,6 +102,7 @@ function readParts(dir: string): TestTrace[] {
  */
 export function endTraceRun(runner: string): string | undefined {
   const parts = process.env[TRACE_PARTS_VAR];
+  if (unwritable) return noPage(runner, unwritable);
   if (!parts) return undefined;
   delete process.env[TRACE_PARTS_VAR];
   try {
@@ -106,6 +116,12 @@ export function endTraceRun(runner: string): string | undefined {
     const where = path.relative(process.cwd(), page) || page;
     return `pgspace: what each test did (SQL, HTTP, logs)${failed > 0 ? `, ${failed} failing first` : ''}: ${where.startsWith('..') ? page : where}`;
   } catch (err) {
-    return `pgspace: the trace page could not be written: ${(err as Error).message}`;
+    return noPage(runner, messageOf(err));
   }
+}
+
+/** The line for a run that wrote no page, saying whether the page there is an earlier run's. */
+function noPage(runner: string, why: string): string {
+  const page = tracePage(runner);
+  return `pgspace: no trace page for this run: ${why}${existsSync(page) ? `; ${page} is an earlier run's` : ''}`;
 }

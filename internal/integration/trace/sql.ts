@@ -12,7 +12,7 @@
  * its module loader hooks for the same facts.
  */
 import { pgClientClasses } from '../core/client-guard.js';
-import { asText, cut, PARAM_CHARS } from './mask.js';
+import { asText, PARAM_CHARS, shown } from './mask.js';
 import { traceOfDatabase, type TraceEvent } from './recorder.js';
 
 const PATCHED = Symbol.for('pgspace.traceSql');
@@ -47,8 +47,8 @@ function wrap(Client: { prototype: object }): void {
     if (!trace) return query.apply(this, args);
     const { text, values } = statementOf(args);
     const detail: Record<string, string> = {};
-    if (values && values.length > 0) detail.parameters = values.map((v, i) => `$${i + 1} = ${cut(asText(v), PARAM_CHARS)}`).join('\n');
-    const done = trace.begin('sql', text.trim(), detail);
+    if (values && values.length > 0) detail.parameters = values.map((v, i) => `$${i + 1} = ${shown(asText(v), PARAM_CHARS)}`).join('\n');
+    const done = trace.begin('sql', shown(text.trim()), detail); // cut now: the statement may be megabytes
     const finish = (err: unknown, result?: unknown): void => {
       const more: Partial<TraceEvent> = err ? { error: errorOf(err) } : { detail: { rows: rowsOf(result) } };
       done(more);

@@ -60,7 +60,7 @@ describe('SHARD=i/n: splitting test files', function () {
     const loads = shards.map((s) => s.files.reduce((sum, f) => sum + seconds.get(f)!, 0));
     const even = loads.reduce((a, b) => a + b) / 4;
     for (const load of loads) expect(Math.abs(load - even) / even, `loads ${loads.map((l) => l.toFixed(1)).join(', ')}`).to.be.below(0.1);
-    expect(shards[1]!.lines[0]).to.match(new RegExp(`^shard 2/4: \\d+ of 48 test files, expected ${loads[1]!.toFixed(1)} s of [\\d.]+ s, by the timings in .*junit\\.xml \\(48 of 48 files known\\)$`));
+    expect(shards[1]!.lines[0]).to.match(new RegExp(`^shard 2/4: \\d+ of 48 test files, expected ${loads[1]!.toFixed(1)} s of [\\d.]+ s, by the timings in .*junit\\.xml \\(48 of 48 files known\\); plan [0-9a-f]{12}$`));
     expect(shards[1]!.lines[1]).to.equal(`shard 2/4 runs: ${shards[1]!.files.join(' ')}`);
   });
 
@@ -88,8 +88,28 @@ describe('SHARD=i/n: splitting test files', function () {
     files.forEach((f, i) => fs.writeFileSync(path.join(dir, f), 'x'.repeat(sizes[i]!)));
     const inDir = Array.from({ length: 2 }, (_, i) => planShard({ index: i + 1, count: 2 }, files, dir, { SHARD_TIMINGS: 'no-reports' }));
     expect(inDir.map((s) => s.files)).to.deep.equal([['a.test.ts'], ['b.test.ts', 'c.test.ts']]);
-    expect(inDir[0]!.lines[0]).to.equal('shard 1/2: 1 of 3 test files, split by file size: no JUnit timings in no-reports');
+    expect(inDir[0]!.lines[0]).to.equal(`shard 1/2: 1 of 3 test files, split by file size: no JUnit timings in no-reports; plan ${inDir[0]!.fingerprint}`);
     expectExactCover(inDir, files);
+  });
+
+  it('reads no report the checkout holds unless SHARD_TIMINGS names it: a shard before it may have written one', function () {
+    const { files, seconds } = syntheticSuite();
+    fs.mkdirSync(path.join(dir, 'reports'));
+    fs.writeFileSync(path.join(dir, 'reports', 'junit.xml'), junitXml(seconds));
+    const plan = planShard({ index: 1, count: 2 }, files, dir, {});
+    expect(plan.lines[0]).to.match(/split by file size: no SHARD_TIMINGS given; plan [0-9a-f]{12}$/);
+    expect(planShard({ index: 1, count: 2 }, files, dir, { SHARD_TIMINGS: 'reports' }).lines[0]).to.contain('by the timings in reports (48 of 48 files known)');
+  });
+
+  it('gives every shard of a split the same fingerprint, and another split another', function () {
+    const { files, seconds } = syntheticSuite();
+    fs.writeFileSync(path.join(dir, 'junit.xml'), junitXml(seconds));
+    const timed = allShards(4, files, { SHARD_TIMINGS: dir }).map((s) => s.fingerprint);
+    const bySize = allShards(4, files, {}).map((s) => s.fingerprint);
+    expect(new Set(timed).size).to.equal(1);
+    expect(new Set(bySize).size).to.equal(1);
+    expect(timed[0]).to.not.equal(bySize[0]);
+    expect(planShard({ index: 1, count: 4 }, files.slice(1), root, { SHARD_TIMINGS: dir }).fingerprint, 'one file fewer').to.not.equal(timed[0]);
   });
 
   it('leaves a shard empty, and says so, when there are more shards than files', function () {
