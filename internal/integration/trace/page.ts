@@ -146,10 +146,9 @@ const SCRIPT = `
       if (s.origin) p.appendChild(document.createTextNode(' (' + s.origin + ')'));
       if (s.psql) {
         p.appendChild(document.createTextNode(' '));
-        var line = el('code', 'psql', s.psql); p.appendChild(line);
-        var copy = el('button', '', 'copy');
-        copy.onclick = function (ev) { ev.stopPropagation(); navigator.clipboard && navigator.clipboard.writeText(s.psql); };
-        p.appendChild(document.createTextNode(' ')); p.appendChild(copy);
+        p.appendChild(el('code', 'psql', s.psql));
+        // The page masks the password: the run's output, and \`npx pgspace list\`, have the line whole.
+        p.appendChild(document.createTextNode(' (with its password: the run\'s output, or npx pgspace list)'));
       }
       body.appendChild(p);
     });
