@@ -81,6 +81,22 @@ describe('the exit status, whatever the test code does', function () {
   });
 });
 
+describe('Ctrl-C while the run starts', function () {
+  this.timeout(60_000);
+
+  it('stops the server it was starting, and exits 130', async function () {
+    const before = new Set((await listClusters()).map((c) => c.dir));
+    // To the process group, as Ctrl-C sends it; its first line is printed once the server
+    // is up, before the run holds its lock and reaps: mid-start.
+    const run = await runMocha(FIXTURE, OWN_SERVER, {
+      started: (child) => child.stderr!.on('data', (chunk: Buffer) => String(chunk).includes('pgspace: embedded PostgreSQL') && process.kill(-child.pid!, 'SIGINT')),
+    });
+    expect(run.code, run.output).to.equal(130);
+    expect(run.output).to.include('pgspace: SIGINT: the run stops here; stopped the embedded Postgres.');
+    expect(await serversLeft(before), 'servers left running').to.deep.equal([]);
+  });
+});
+
 describe('SIGTERM to npm test', function () {
   this.timeout(120_000);
   let traces: string;
@@ -106,7 +122,7 @@ describe('SIGTERM to npm test', function () {
     npm.stderr.on('data', (chunk) => (output += chunk));
     const exited = new Promise<number | null>((resolve) => npm.on('exit', (code, signal) => resolve(code ?? (signal ? 128 + os.constants.signals[signal] : null))));
     // Once mocha's run (npm test's third) holds its server and runs tests.
-    await pollUntil('npm test to reach its mocha layers', () => ((output.match(/pgspace: embedded PostgreSQL/g) ?? []).length >= 3 && /✔/.test(output.split('test:layers')[1] ?? '') ? true : undefined), {
+    await pollUntil('npm test to reach its mocha layers', () => ((output.match(/pgspace: embedded PostgreSQL/g) ?? []).length >= 3 && /✔/.test(output.split('\n> mocha ')[1] ?? '') ? true : undefined), {
       timeoutMs: 90_000,
       intervalMs: 50,
     });

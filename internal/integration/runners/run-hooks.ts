@@ -38,12 +38,20 @@ function onExit(code: number): void {
   if (!process.exitCode) process.exitCode = 1;
 }
 
-let interrupted = false;
+let interrupted: NodeJS.Signals | undefined;
+/** Whether the run is starting: a signal then waits for the server to be up, to stop it (see beginRun). */
+let starting = false;
 function onSignal(signal: NodeJS.Signals): void {
   if (interrupted) return; // mocha's parent passes on a Ctrl-C as SIGINT and then SIGTERM
-  interrupted = true;
-  const what = abandon();
+  interrupted = signal;
   failRun();
+  if (starting) return;
+  stopFor(signal);
+}
+
+/** Gives up the run for `signal`, saying so, and exits unless the runner handles the signal itself. */
+function stopFor(signal: NodeJS.Signals): void {
+  const what = abandon();
   process.stderr.write(`\npgspace: ${signal}: the run stops here${what ? `; ${what}` : ''}.\n`);
   // A runner that handles the signal itself (Vitest, node:test) exits on its own; mocha does not.
   if (process.listenerCount(signal) === 1) process.exit(128 + os.constants.signals[signal]);
@@ -72,14 +80,19 @@ export async function beginRun(name: string): Promise<void> {
   began = true;
   runner = name;
   beginTraceRun();
+  // Watching from before the server starts: a signal while it starts must not leave it running.
+  guardRun();
+  starting = true;
   try {
     open = run = await startRun();
-    guardRun();
   } catch (err) {
     if (!(err instanceof PgspaceError)) throw err;
     process.stderr.write(`\n${err.stack}\n\n`);
     process.exit(1);
+  } finally {
+    starting = false;
   }
+  if (interrupted) stopFor(interrupted);
 }
 
 /**
