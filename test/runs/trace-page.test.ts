@@ -82,6 +82,7 @@ describe('the trace page', function () {
       expect(first.body).to.include('INSERT INTO hours (trainer_id, starts_at) VALUES ($1, now())');
       expect(first.body).to.match(/GET http:\/\/127\.0\.0\.1:\d+\/stock\?item=42 → 200/);
       expect(first.body).to.include('space kept for debugging: pgs_traced_fixture_fails_after_sql');
+      expect(first.body).to.include('(with its password: in the output of the run, and of npx pgspace list)');
       // Where the space came from: the passing test's space may come back recycled before the failing test asks.
       expect(first.body).to.match(/\((a fresh clone of its template|recycled: held before by "traced fixture passes quietly")\)/);
       expect(first.body).to.include('expected:');

@@ -148,7 +148,7 @@ const SCRIPT = `
         p.appendChild(document.createTextNode(' '));
         p.appendChild(el('code', 'psql', s.psql));
         // The page masks the password: the run's output, and \`npx pgspace list\`, have the line whole.
-        p.appendChild(document.createTextNode(' (with its password: the run\'s output, or npx pgspace list)'));
+        p.appendChild(document.createTextNode(' (with its password: in the output of the run, and of npx pgspace list)'));
       }
       body.appendChild(p);
     });
