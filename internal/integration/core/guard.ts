@@ -39,30 +39,30 @@ const DATA_TABLES = `
      AND n.nspname !~ '^pg_(toast|temp|toast_temp)'`;
 const SEQUENCES = DATA_TABLES.replace(`c.relkind = 'r'`, `c.relkind = 'S'`);
 
-/**
- * What of the catalogs a space's role can change without DDL: CLUSTER's
- * indisclustered, ANALYZE's planner statistics (of the relations the template
- * had statistics for: reset() removes the others first). And, as a net under
- * the guard for DDL it cannot see (a superuser's definer function with
- * triggers off), a census of the relations: how many, and the newest OID (any
- * object made after the clone has a greater one). Temporary objects aside.
- */
-const catalogDigest = `
-  SELECT sha256(string_agg(b, ''::bytea ORDER BY b)) FROM (
-    SELECT record_send(ROW('relations', count(*), max(c.oid))) AS b FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE c.oid >= ${FIRST_NORMAL_OID} AND n.nspname !~ '^pg_(toast_)?temp_'
-    UNION ALL SELECT record_send(ROW('clustered', indexrelid)) FROM pg_index WHERE indisclustered
-    UNION ALL SELECT record_send(ROW('statistic', s.*)) FROM pg_statistic s WHERE starelid >= ${FIRST_NORMAL_OID}
-    UNION ALL SELECT record_send(ROW('extended statistic', d.*)) FROM pg_statistic_ext_data d) s`;
-
 /** A digest of a set of rows, exact and independent of session settings: their binary form, sorted. */
 const rowsDigest = (from: string) => `SELECT sha256(coalesce(string_agg(b, ''::bytea ORDER BY b), ''::bytea)) FROM (SELECT pg_catalog.record_send(x) AS b FROM ${from} x) s`;
+
+/**
+ * What of the catalogs a space's role can change without DDL, compared in
+ * reset(): CLUSTER's indisclustered, ANALYZE's planner statistics. And, as a
+ * net under the guard for DDL it cannot see (a superuser's definer function
+ * with triggers off), a census of the relations: how many, and the newest OID
+ * (anything made after the clone has a greater one). Temporary ones aside.
+ */
+const CENSUS = `SELECT count(*)::text || ' ' || max(oid) FROM pg_class WHERE oid >= ${FIRST_NORMAL_OID} AND relpersistence <> 't'`;
+const CLUSTERED = `SELECT ARRAY(SELECT indexrelid FROM pg_index WHERE indisclustered ORDER BY 1)`;
+const STATISTICS = (analyzed: string) => `SELECT sha256(coalesce(string_agg(record_send(st), ''::bytea ORDER BY starelid, staattnum, stainherit), ''::bytea))
+  FROM pg_statistic st WHERE starelid = ANY (${analyzed})`;
 
 /**
  * SQL that installs the guard, records the template's state and installs
  * reset(), run as the admin (a superuser) in a template being built, after its
  * migrations; `owner` is the role that owns the template's objects, whose
  * members (the spaces' roles) may call reset() and blocker().
+ *
+ * reset() runs once in a new session (each recycled space gets a new role,
+ * hence a new backend), where every catalog it touches is read cold: so the
+ * template's state is one row, and reset() reads as few catalogs as it can.
  */
 export function guardSql(owner: string): string {
   const o = pg.escapeIdentifier(owner);
@@ -80,11 +80,10 @@ BEGIN
   EXECUTE format('ALTER DATABASE %I SET ${CHANGED} TO on', current_database());
 END $guard$;
 
-CREATE TABLE pgspace_guard.tables (rel regclass PRIMARY KEY, seed text, columns text);
-CREATE TABLE pgspace_guard.sequences (seq regclass PRIMARY KEY, last_value bigint NOT NULL, is_called boolean NOT NULL);
-CREATE TABLE pgspace_guard.large_objects (lo oid PRIMARY KEY);
--- checks: one query that names the tables whose rows and the sequences whose positions differ from the template's.
-CREATE TABLE pgspace_guard.state (blocker text, checks text, objects bytea, analyzed oid[] NOT NULL DEFAULT '{}', catalog bytea);
+-- The template's state, one row. checks: a query that returns the statements putting back the
+-- tables whose rows and the sequences whose positions differ from the template's.
+CREATE TABLE pgspace_guard.state (
+  blocker text, checks text, large_objects oid[], objects bytea, analyzed oid[], statistics bytea, census text, clustered oid[]);
 
 -- Every large object: its metadata (owner, grants) and its data.
 CREATE FUNCTION pgspace_guard.objects() RETURNS bytea LANGUAGE sql STABLE ${fixed} AS $f$
@@ -93,42 +92,45 @@ CREATE FUNCTION pgspace_guard.objects() RETURNS bytea LANGUAGE sql STABLE ${fixe
       FROM pg_largeobject_metadata m) s
 $f$;
 
-CREATE FUNCTION pgspace_guard.catalog() RETURNS bytea LANGUAGE sql STABLE ${fixed} AS $f$ ${catalogDigest} $f$;
-
 -- Records the template's state. Anything it cannot record makes the template's spaces dropped, never recycled.
 CREATE FUNCTION pgspace_guard.prepare() RETURNS void LANGUAGE plpgsql ${fixed} SET session_replication_role = replica AS $f$
-DECLARE t record; has boolean; d bytea; v bigint; called boolean; cols text; why text; tables text[] := '{}'; sequences text[] := '{}';
+DECLARE t record; has boolean; d bytea; v bigint; called boolean; cols text; why text; seed text; checks text[] := '{}'; analyzed oid[];
 BEGIN
   -- Triggers and rules that fire in replica mode too would run while a space is put back.
   SELECT format('%s %I on %s fires even while pgspace puts rows back (ENABLE ALWAYS or REPLICA)', kind, name, rel) INTO why FROM (
     SELECT 'trigger' AS kind, tgname AS name, tgrelid::regclass AS rel FROM pg_trigger WHERE tgenabled IN ('A', 'R') AND NOT tgisinternal AND tgrelid >= ${FIRST_NORMAL_OID}
     UNION ALL SELECT 'rule', rulename, ev_class::regclass FROM pg_rewrite WHERE ev_enabled IN ('A', 'R') AND ev_class >= ${FIRST_NORMAL_OID}) x LIMIT 1;
+  IF EXISTS (SELECT 1 FROM pg_statistic_ext) THEN
+    why := coalesce(why, 'the template has extended statistics (CREATE STATISTICS), which pgspace cannot put back');
+  END IF;
   FOR t IN ${DATA_TABLES} LOOP
+    -- LOCK: waits for (or stops) an autovacuum ANALYZE of the test's rows, whose statistics would outlive the reset.
     EXECUTE format('SELECT EXISTS (SELECT 1 FROM ONLY %s)', t.rel) INTO has;
     IF NOT has THEN
-      INSERT INTO pgspace_guard.tables (rel) VALUES (t.rel);
-      tables := tables || format('(%L::regclass, EXISTS (SELECT 1 FROM ONLY %s))', t.rel, t.rel);
+      checks := checks || format('(EXISTS (SELECT 1 FROM ONLY %s), %L)', t.rel,
+        format('LOCK TABLE ONLY %s IN SHARE UPDATE EXCLUSIVE MODE; DELETE FROM ONLY %s', t.rel, t.rel));
       CONTINUE;
     END IF;
     EXECUTE format($q$${rowsDigest('ONLY %s')}$q$, t.rel) INTO d;
-    tables := tables || format($q$(%L::regclass, (${rowsDigest('ONLY %s')}) IS DISTINCT FROM %L::bytea)$q$, t.rel, t.rel, d);
     SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) INTO cols
       FROM pg_attribute WHERE attrelid = t.rel AND attnum > 0 AND NOT attisdropped AND attgenerated = '';
-    EXECUTE format('CREATE TABLE pgspace_guard.%I AS SELECT %s FROM ONLY %s', 'seed_' || t.rel::oid, cols, t.rel);
-    INSERT INTO pgspace_guard.tables VALUES (t.rel, format('pgspace_guard.%I', 'seed_' || t.rel::oid), cols);
+    seed := format('pgspace_guard.%I', 'seed_' || t.rel::oid);
+    EXECUTE format('CREATE TABLE %s AS SELECT %s FROM ONLY %s', seed, cols, t.rel);
+    checks := checks || format($q$((${rowsDigest('ONLY %s')}) IS DISTINCT FROM %L::bytea, %L)$q$, t.rel, d,
+      format('LOCK TABLE ONLY %s IN SHARE UPDATE EXCLUSIVE MODE; DELETE FROM ONLY %s; INSERT INTO %s (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM %s',
+             t.rel, t.rel, t.rel, cols, cols, seed));
   END LOOP;
   FOR t IN ${SEQUENCES} LOOP
     EXECUTE format('SELECT last_value, is_called FROM %s', t.rel) INTO v, called;
-    INSERT INTO pgspace_guard.sequences VALUES (t.rel, v, called);
-    sequences := sequences || format('(%L::regclass, (SELECT ROW(last_value, is_called) FROM %s) IS DISTINCT FROM ROW(%s::bigint, %L::boolean))', t.rel, t.rel, v, called);
+    checks := checks || format('((SELECT ROW(last_value, is_called) FROM %s) IS DISTINCT FROM ROW(%s::bigint, %L::boolean), %L)',
+      t.rel, v, called, format('SELECT pg_catalog.setval(%L, %s, %L)', t.rel, v, called));
   END LOOP;
-  INSERT INTO pgspace_guard.large_objects SELECT oid FROM pg_largeobject_metadata;
-  INSERT INTO pgspace_guard.state (blocker, checks, objects, analyzed)
+  analyzed := ARRAY(SELECT DISTINCT starelid FROM pg_statistic WHERE starelid >= ${FIRST_NORMAL_OID} ORDER BY 1);
+  INSERT INTO pgspace_guard.state (blocker, checks, large_objects, objects, analyzed, statistics)
     SELECT why,
-           format('SELECT %s, %s',
-                  CASE WHEN cardinality(tables) = 0 THEN 'ARRAY[]::regclass[]' ELSE format('ARRAY(SELECT r FROM (VALUES %s) v(r, d) WHERE d)', array_to_string(tables, ', ')) END,
-                  CASE WHEN cardinality(sequences) = 0 THEN 'ARRAY[]::regclass[]' ELSE format('ARRAY(SELECT r FROM (VALUES %s) v(r, d) WHERE d)', array_to_string(sequences, ', ')) END),
-           pgspace_guard.objects(), ARRAY(SELECT DISTINCT starelid FROM pg_statistic WHERE starelid >= ${FIRST_NORMAL_OID});
+           CASE WHEN cardinality(checks) = 0 THEN 'SELECT ARRAY[]::text[]'
+                ELSE format('SELECT ARRAY(SELECT fix FROM (VALUES %s) v(differs, fix) WHERE differs)', array_to_string(checks, ', ')) END,
+           ARRAY(SELECT oid FROM pg_largeobject_metadata), pgspace_guard.objects(), analyzed, (${STATISTICS('analyzed')});
 EXCEPTION WHEN OTHERS THEN
   INSERT INTO pgspace_guard.state (blocker) VALUES ('recording the template''s state failed: ' || SQLERRM);
 END $f$;
@@ -142,40 +144,38 @@ $f$;
 -- track_counts off: its own writes must not make autovacuum visit the space during the next test.
 CREATE FUNCTION pgspace_guard.reset() RETURNS text LANGUAGE plpgsql SECURITY DEFINER ${fixed}
   SET session_replication_role = replica SET track_counts = off AS $f$
-DECLARE s pgspace_guard.state; t pgspace_guard.tables; r regclass; dirty regclass[]; moved regclass[]; settings text[];
+DECLARE s pgspace_guard.state; fixes text[]; fix text; settings text[];
 BEGIN
-  IF session_user <> current_database() OR (SELECT rolcanlogin FROM pg_roles WHERE rolname = session_user) IS NOT FALSE THEN
+  IF session_user <> current_database() OR (SELECT rolcanlogin FROM pg_authid WHERE rolname = session_user) IS NOT FALSE THEN
     RAISE EXCEPTION 'pgspace_guard.reset() is for pgspace, once a space''s test is over' USING ERRCODE = '42501';
   END IF;
   SELECT * INTO s FROM pgspace_guard.state;
-  IF s IS NULL OR s.blocker IS NOT NULL THEN RETURN coalesce(s.blocker, 'the template''s state was not recorded'); END IF;
+  IF s.census IS NULL OR s.blocker IS NOT NULL THEN RETURN coalesce(s.blocker, 'the template''s state was not recorded'); END IF;
   SELECT array_agg(c) INTO settings FROM pg_db_role_setting, unnest(setconfig) c
    WHERE setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())
-     AND setrole IS DISTINCT FROM (SELECT oid FROM pg_roles WHERE rolname = session_user);
+     AND setrole IS DISTINCT FROM (SELECT oid FROM pg_authid WHERE rolname = session_user);
   IF '${CHANGED}=on' = ANY (settings) THEN RETURN 'its schema changed'; END IF;
   IF settings IS NOT NULL THEN RETURN 'settings were made for its database'; END IF;
-  IF EXISTS (SELECT 1 FROM pg_prepared_xacts WHERE database = current_database()) THEN RETURN 'it has a prepared transaction'; END IF;
+  IF current_setting('max_prepared_transactions')::int > 0 AND EXISTS (SELECT 1 FROM pg_prepared_xacts WHERE database = current_database()) THEN
+    RETURN 'it has a prepared transaction';
+  END IF;
+  IF (${CENSUS}) IS DISTINCT FROM s.census THEN RETURN 'relations were made or dropped unseen by the change guard'; END IF;
+  IF (${CLUSTERED}) IS DISTINCT FROM s.clustered THEN RETURN 'an index was clustered (CLUSTER … USING)'; END IF;
 
-  PERFORM lo_unlink(oid) FROM pg_largeobject_metadata WHERE oid NOT IN (SELECT lo FROM pgspace_guard.large_objects);
-  IF pgspace_guard.objects() IS DISTINCT FROM s.objects THEN RETURN 'a large object of the template changed'; END IF;
+  PERFORM lo_unlink(oid) FROM pg_largeobject_metadata WHERE oid <> ALL (s.large_objects);
+  IF cardinality(s.large_objects) > 0 AND pgspace_guard.objects() IS DISTINCT FROM s.objects THEN
+    RETURN 'a large object of the template changed';
+  END IF;
 
-  EXECUTE s.checks INTO dirty, moved;
-  FOREACH r IN ARRAY dirty LOOP
-    SELECT * INTO t FROM pgspace_guard.tables WHERE rel = r;
-    -- Waits for (or stops) an autovacuum ANALYZE of the test's rows, whose statistics would outlive the reset.
-    EXECUTE format('LOCK TABLE ONLY %s IN SHARE UPDATE EXCLUSIVE MODE', r);
-    EXECUTE format('DELETE FROM ONLY %s', r);
-    IF t.seed IS NOT NULL THEN
-      EXECUTE format('INSERT INTO %s (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM %s', r, t.columns, t.columns, t.seed);
-    END IF;
+  EXECUTE s.checks INTO fixes;
+  FOREACH fix IN ARRAY fixes LOOP
+    EXECUTE fix;
   END LOOP;
-  PERFORM setval(seq, last_value, is_called) FROM pgspace_guard.sequences WHERE seq = ANY (moved);
 
-  -- Statistics of relations the template had none for (ANALYZE, autovacuum) go; changed ones are caught below.
+  -- Statistics of relations the template had none for (ANALYZE, autovacuum) go; those it had must be as they were.
   DELETE FROM pg_statistic WHERE starelid >= ${FIRST_NORMAL_OID} AND starelid <> ALL (s.analyzed);
-  DELETE FROM pg_statistic_ext_data WHERE stxoid IN (SELECT oid FROM pg_statistic_ext WHERE stxrelid <> ALL (s.analyzed));
-  IF pgspace_guard.catalog() IS DISTINCT FROM s.catalog THEN
-    RETURN 'its catalogs changed without DDL (CLUSTER, or statistics of a table the template had statistics for)';
+  IF cardinality(s.analyzed) > 0 AND (${STATISTICS('s.analyzed')}) IS DISTINCT FROM s.statistics THEN
+    RETURN 'planner statistics of a table the template had statistics for changed (ANALYZE)';
   END IF;
   RETURN NULL;
 END $f$;
@@ -188,5 +188,5 @@ SELECT pgspace_guard.prepare();
 CREATE EVENT TRIGGER pgspace_schema_changed ON ddl_command_end EXECUTE FUNCTION pgspace_guard.mark_changed();
 CREATE EVENT TRIGGER pgspace_schema_dropped ON sql_drop EXECUTE FUNCTION pgspace_guard.mark_changed();
 -- Last: the catalogs as every clone of the template starts with them.
-UPDATE pgspace_guard.state SET catalog = pgspace_guard.catalog();`;
+UPDATE pgspace_guard.state SET census = (${CENSUS}), clustered = (${CLUSTERED});`;
 }
