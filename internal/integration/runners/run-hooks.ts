@@ -14,6 +14,7 @@ import { PgspaceError, readProperty, textOf } from '../core/errors.js';
 import { failRun } from '../core/exit-status.js';
 import { onRunBroken } from '../core/run-health.js';
 import { abandonRun, finishRun, startRun, type Run } from '../core/run.js';
+import { warmUp } from '../core/warm-up.js';
 import { beginTraceRun, endTraceRun } from '../trace/run-trace.js';
 
 let run: Run | undefined;
@@ -63,9 +64,10 @@ function guardRun(): void {
 }
 
 /**
- * Starts the run of runner `name`: trace collection, server, lock, reaping. A problem the user can fix
- * (unreachable server, broken config template) ends the process with its
- * message alone, instead of a runner's stack dump.
+ * Starts the run of runner `name`: trace collection, server, lock, reaping,
+ * then the templates and first spaces (warm-up.ts), so no test pays for them.
+ * A problem the user can fix (unreachable server, broken config template)
+ * ends the process with its message alone, instead of a runner's stack dump.
  */
 export async function beginRun(name: string): Promise<void> {
   if (began) return;
@@ -75,6 +77,7 @@ export async function beginRun(name: string): Promise<void> {
   try {
     open = run = await startRun();
     guardRun();
+    await warmUp();
   } catch (err) {
     if (!(err instanceof PgspaceError)) throw err;
     process.stderr.write(`\n${err.stack}\n\n`);
