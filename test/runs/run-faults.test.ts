@@ -220,6 +220,44 @@ describe('an embedded cluster whose run is killed while it starts', function () 
       expect(await processesIn(dir), 'no orphaned server').to.deep.equal([]);
     });
   }
+
+  /** Starts the passes fixture in this describe's checkout; once its server is up, its process group and cluster. */
+  async function startedRun(): Promise<{ run: Promise<{ code: number | null; output: string }>; child: ChildProcess; cluster: FoundCluster }> {
+    const before = new Set((await listClusters()).map((c) => c.dir));
+    let child: ChildProcess | undefined;
+    const run = runMocha('test/fixtures/passes.fixture.ts', OWN_SERVER, { started: (c) => (child = c), cwd: checkout() });
+    const cluster = await pollUntil('a new cluster whose server is up', async () => (await listClusters()).find((c) => !before.has(c.dir) && c.record?.port !== undefined), {
+      timeoutMs: 30_000,
+      intervalMs: 1,
+    });
+    return { run, child: child!, cluster };
+  }
+
+  it('stops its server when interrupted (SIGINT) as soon as the server is up, while the run still starts, and says so', async function () {
+    const { run, child, cluster } = await startedRun();
+    process.kill(-child.pid!, 'SIGINT'); // Ctrl-C: the whole foreground group
+    const { code, output } = await run;
+    expect(code, output).to.equal(130);
+    expect(output).to.match(/pgspace: SIGINT: the run stops here; stopped the embedded Postgres\./);
+    expect(await processesIn(cluster.dir), 'no server left running').to.deep.equal([]);
+    expect(existsSync(cluster.dir)).to.equal(false);
+  });
+
+  it('when a killed run left its server running, the next run of the checkout stops it and says so in one line', async function () {
+    const { run, child, cluster } = await startedRun();
+    killGroup(child); // SIGKILL: the run cannot stop its server
+    await run;
+    await pollUntil('the killed run to be gone', () => (ownerAlive(cluster.record!.owner) ? undefined : true), { timeoutMs: 10_000 });
+    const server = postmasterPid(path.join(cluster.dir, 'data'));
+    expect(server, 'its server outlived it').to.be.a('number');
+    const next = await runMocha('test/fixtures/passes.fixture.ts', OWN_SERVER, { cwd: checkout() });
+    expect(next.code, next.output).to.equal(0);
+    const said = next.output.split('\n').filter((line) => line.includes(String(server)));
+    expect(said, next.output).to.deep.equal([
+      `pgspace: stopped the embedded Postgres (pid ${server}) that an interrupted run of this checkout left running; its data (${cluster.dir}) is deleted`,
+    ]);
+    expect(await processesIn(cluster.dir)).to.deep.equal([]);
+  });
 });
 
 describe("the next run of a checkout, on the embedded server", function () {

@@ -14,6 +14,7 @@ import { PgspaceError, readProperty, textOf } from '../core/errors.js';
 import { failRun } from '../core/exit-status.js';
 import { onRunBroken } from '../core/run-health.js';
 import { abandonRun, finishRun, startRun, type Run } from '../core/run.js';
+import { stopMadeClustersNow } from '../embedded/cluster.js';
 import { warmUp } from '../core/warm-up.js';
 import { beginTraceRun, endTraceRun } from '../trace/run-trace.js';
 
@@ -21,15 +22,23 @@ let run: Run | undefined;
 /** The run from its start until its end is over: what to give up if the process goes first. */
 let open: Run | undefined;
 let runner = '';
+/** While startRun runs: an embedded server it started is not the run's yet. */
+let starting = false;
 let began = false;
 let ended = false;
 
-/** Gives up the open run at once (see abandonRun); what it did, or undefined when no run is open. */
+/**
+ * Gives up the open run at once (see abandonRun), or, while it starts, the
+ * embedded server it started; what it did, or undefined when there was
+ * nothing to give up.
+ */
 function abandon(): string | undefined {
-  const giving = open;
+  const [giving, wasStarting] = [open, starting];
   open = run = undefined;
   ended = true;
-  return giving && abandonRun(giving);
+  starting = false;
+  if (giving) return abandonRun(giving);
+  return wasStarting && stopMadeClustersNow() > 0 ? 'stopped the embedded Postgres' : undefined;
 }
 
 function onExit(code: number): void {
@@ -74,11 +83,14 @@ export async function beginRun(name: string): Promise<void> {
   began = true;
   runner = name;
   beginTraceRun();
+  guardRun(); // from here: a Ctrl-C while the run starts must not leave its server running
   try {
+    starting = true;
     open = run = await startRun();
-    guardRun();
+    starting = false;
     await warmUp();
   } catch (err) {
+    starting = false;
     if (!(err instanceof PgspaceError)) throw err;
     process.stderr.write(`\n${err.stack}\n\n`);
     process.exit(1);
