@@ -497,8 +497,8 @@ export function session(): Session {
   if (!url || !Number.isInteger(run) || run <= 0) {
     throw new PgspaceError(
       "newSpace() needs pgspace's global setup, which starts or finds the Postgres server for the run: " +
-        'mocha loads it from .mocharc.json (`require: [".../runners/mocha.ts"]`); Vitest from `globalSetup: [".../runners/vitest-setup.ts"]`; ' +
-        'node:test from `--test-global-setup=.../runners/node-test-setup.ts`.',
+        'with mocha, `"require": ["pgspace/mocha"]` in .mocharc.json; with Vitest, `globalSetup: ["pgspace/vitest-setup"]` in the test config; ' +
+        'with node:test, `--test-global-setup=node_modules/pgspace/dist/runners/node-test-setup.js`.',
     );
   }
   current = new Session(parseServerUrl(url), run);
