@@ -10,6 +10,14 @@
 import { projectConfig } from './project-config.js';
 import { closeSession, POOL_SIZE, session } from './session.js';
 
+/** The templates of the project's schemas, as the warm-up found or built them. */
+const built: string[] = [];
+
+/** The templates of the project's schemas (once the warm-up has run): a seed carries them whatever else it drops. */
+export function projectTemplates(): string[] {
+  return [...built];
+}
+
 /** After this long the run says what it is waiting for, and again every SAY_EVERY_MS. */
 const SLOW_MS = 2_000;
 const SAY_EVERY_MS = 10_000;
@@ -33,7 +41,7 @@ export async function warmUp(): Promise<void> {
   }, SLOW_MS);
   try {
     const s = session();
-    await Promise.all(all.map((m) => s.template(m).catch(() => undefined)));
+    await Promise.all(all.map((m) => s.template(m).then((name) => built.push(name), () => undefined)));
     if (schema) await s.warm(schema, POOL_SIZE);
   } finally {
     clearTimeout(slow);
