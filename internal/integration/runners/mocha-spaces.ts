@@ -7,6 +7,9 @@ import { schemaOf, type NewSpaceOptions } from './test-space.js';
 
 const held = new Map<Mocha.Runnable, HeldSpace[]>();
 
+/** How much longer than its timeout a test may spend waiting for a space before mocha stops it. */
+const WAIT_LIMIT_MS = 180_000;
+
 export type { NewSpaceOptions };
 
 function owningTest(ctx: Mocha.Context | undefined): Mocha.Runnable {
@@ -37,7 +40,8 @@ export async function newSpace(ctx: Mocha.Context, options: NewSpaceOptions = {}
   held.set(test, spaces);
   const timeout = ctx.timeout();
   const started = performance.now();
-  if (timeout > 0) ctx.timeout(0); // every wait of the helper's has a deadline of its own
+  // While it waits: the helper's own deadlines (a template another run builds: 120 s), and a last resort.
+  if (timeout > 0) ctx.timeout(timeout + WAIT_LIMIT_MS);
   try {
     const h = await session().acquire(await schemaOf(options), test.fullTitle());
     spaces.push(h);
