@@ -1,8 +1,8 @@
 /**
  * How many connections a run takes from its server, so that it can be sized
  * (README, "One Postgres for many builds") and its default cap fits.
- * Measured with --parallel --jobs 4, cap 10, on 2 cores: a peak of 14 admin
- * connections (the formula's bound: 17) and 10 spaces' (one connection each).
+ * Measured with --parallel --jobs 4, cap 10, on 2 cores: a peak of 14 to 16
+ * admin connections (the formula's bound: 17) and 10 spaces' (one each).
  */
 import os from 'node:os';
 
