@@ -15,5 +15,6 @@ export const migrators = {
 
 export default defineConfig({
   schema: migrators.trainings,
+  schemas: [migrators.users], // built before the tests start too
   configDir: 'config.d',
 });

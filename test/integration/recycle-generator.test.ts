@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import pg from 'pg';
-import { RUN_ID_VAR, Session, type HeldSpace } from '../../internal/integration/core/session.js';
+import { Session, type HeldSpace } from '../../internal/integration/core/session.js';
 import { tenants } from '../fixtures/schemas/tenants/schema.js';
-import { adminQuery, runServer } from '../support/admin.js';
+import { adminQuery, ownRun, runServer } from '../support/admin.js';
 import { spaceState, stateDiff } from '../support/space-state.js';
 
 // Recycling against random tests: each case is a test that first checks its space holds exactly
@@ -89,11 +89,12 @@ async function oidOf(database: string): Promise<number> {
 
 describe(`recycling against ${CASES} random tests (seed ${SEED})`, function () {
   this.timeout(240_000);
+  const run = ownRun(); // its first space is a fresh clone: no other test's session left this run one
 
   it('gives every test a space that holds exactly what a fresh one does', async function () {
     const rng = random(SEED);
     // One ready space at a time: a released space is soon handed out again.
-    const session = new Session(runServer(), Number(process.env[RUN_ID_VAR]), 1, 1);
+    const session = new Session(runServer(), run(), 1, 1);
     /** What the last test did in each database (by OID), for the failure message. */
     const lastSteps = new Map<number, string[]>();
     let fresh: string[] | undefined;

@@ -1,13 +1,13 @@
 import { expect } from 'chai';
 import pg from 'pg';
-import { lineage, RUN_ID_VAR, Session, type HeldSpace } from '../../internal/integration/core/session.js';
+import { lineage, Session, type HeldSpace } from '../../internal/integration/core/session.js';
 import { dropSpace } from '../../internal/integration/core/spaces.js';
 import type { Space } from '../../internal/integration/core/space.js';
 import type { Migrator } from '../../internal/integration/core/migrator.js';
 import { pollUntil } from '../../internal/integration/core/poll.js';
 import { migrators } from '../../pgspace.config.js';
 import { tenants } from '../fixtures/schemas/tenants/schema.js';
-import { adminQuery, runServer, withAdmin } from '../support/admin.js';
+import { adminQuery, ownRun, runServer, withAdmin } from '../support/admin.js';
 import { spaceState, stateDiff } from '../support/space-state.js';
 import { sqlMigrator } from '../support/sql-migrator.js';
 
@@ -36,11 +36,12 @@ async function oidOf(database: string): Promise<number> {
 function recyclingOf(schema: string, migrator: Migrator, recycled: [string, Change][], dropped: [string, Change][], handover = false): void {
   describe(`a recycled space of the ${schema} schema is its template's state, as the admin sees it`, function () {
     this.timeout(60_000);
+    const run = ownRun(); // the first space is a fresh clone, not one another test's session left ready for this run
     let session: Session;
     let fresh: string[];
 
     before(async function () {
-      session = new Session(runServer(), Number(process.env[RUN_ID_VAR]), 1, 1);
+      session = new Session(runServer(), run(), 1, 1);
       const first = await session.acquire(migrator, 'recycle: fresh');
       expect(lineage(first)).to.equal('a fresh clone of its template');
       fresh = await spaceState(first.space.database);
@@ -50,7 +51,7 @@ function recyclingOf(schema: string, migrator: Migrator, recycled: [string, Chan
 
     // A session of its own for each test, one ready space at a time, so the changed space comes back within a few takes.
     beforeEach(function () {
-      session = new Session(runServer(), Number(process.env[RUN_ID_VAR]), 1, 1);
+      session = new Session(runServer(), run(), 1, 1);
     });
 
     afterEach(async function () {
@@ -227,6 +228,8 @@ recyclingOf(
 );
 
 describe('a template whose spaces cannot be put back by pgspace', function () {
+  const run = ownRun();
+
   it('has them dropped after each test, and the run says why, once', async function () {
     const always = sqlMigrator(
       `CREATE TABLE t (x int); CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';
@@ -235,7 +238,7 @@ describe('a template whose spaces cannot be put back by pgspace', function () {
     const said: string[] = [];
     const write = process.stderr.write;
     process.stderr.write = ((chunk: string) => (said.push(String(chunk)), true)) as typeof process.stderr.write;
-    const session = new Session(runServer(), Number(process.env[RUN_ID_VAR]), 1, 1);
+    const session = new Session(runServer(), run(), 1, 1);
     try {
       for (let i = 0; i < 2; i++) {
         const held = await session.acquire(always, 'not recycled');

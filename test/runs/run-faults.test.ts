@@ -22,6 +22,8 @@ const failing = (output: string) => Number(/(\d+) failing/.exec(output)?.[1] ?? 
 const passing = (output: string) => Number(/(\d+) passing/.exec(output)?.[1] ?? 0);
 const keptIn = (output: string) => [...output.matchAll(/space kept for debugging: (\S+)/g)].map((m) => m[1]!);
 const clusterDirIn = (output: string) => /Its log \((.+)\/postgres\.log\)/.exec(output)?.[1];
+/** The run's one message about its dead server (a test that asked for a space after it may name it in its failure too). */
+const DIED = /^pgspace: the embedded Postgres died during the run/m;
 
 
 describe('a test run under faults', function () {
@@ -31,7 +33,7 @@ describe('a test run under faults', function () {
     it('mid-run: exits non-zero with one message saying what happened, and stops', async function () {
       const run = await runMocha('test/fixtures/server-dies.fixture.ts', { ...OWN_SERVER, KILL_AT: '10', KILL_SIGNAL: 'SIGKILL' });
       expect(run.code, run.output).to.not.equal(0);
-      expect(count(run.output, /the embedded Postgres died during the run/), run.output).to.equal(1);
+      expect(count(run.output, DIED), run.output).to.equal(1);
       expect(run.output).to.match(/Likely cause: its process was killed by SIGKILL\.\n {2}The run stops here\./);
       // A backend already connected may answer once more before it notices its postmaster is gone.
       expect(passing(run.output), run.output).to.be.within(10, 11);
@@ -45,7 +47,7 @@ describe('a test run under faults', function () {
         args: ['--parallel', '--jobs', '2', path.join(root, 'test/fixtures/passes.fixture.ts')],
       });
       expect(run.code, run.output).to.not.equal(0);
-      expect(count(run.output, /the embedded Postgres died during the run/), run.output).to.equal(1);
+      expect(count(run.output, DIED), run.output).to.equal(1);
       expect(failing(run.output), run.output).to.be.at.most(2);
       expect(run.output, 'the rest of the killed file never runs').to.not.match(/test 20/);
     });
@@ -55,7 +57,7 @@ describe('a test run under faults', function () {
       expect(run.code, run.output).to.not.equal(0);
       expect(passing(run.output), run.output).to.equal(60);
       expect(run.output).to.not.match(/\d+ failing/);
-      expect(count(run.output, /the embedded Postgres died during the run/), run.output).to.equal(1);
+      expect(count(run.output, DIED), run.output).to.equal(1);
       expect(run.output, run.output).to.match(/received immediate shutdown request[\s\S]*Likely cause: something stopped it \(an immediate shutdown/);
     });
   });
@@ -100,8 +102,9 @@ describe('a test run under faults', function () {
     try {
       const run = await runMocha('test/fixtures/many-spaces.fixture.ts', { PGSPACE_ADMIN_URL: serverUrl(small.settings) });
       expect(run.code, run.output).to.not.equal(0);
+      // The default leaves room for four serial runs and their own connections: on 20, one space each.
       expect(run.output).to.match(
-        /this run holds 5 spaces at once, its cap \(the default: a quarter of max_connections = 20, at most 50; PGSPACE_MAX_SPACES changes it\), and gave none back within 10 s\..*raise PGSPACE_MAX_SPACES/,
+        /this test waited 1\d\.\d s for a space, and its run held 1 space\(s\) at once, its cap \(the default: a quarter of max_connections = 20 less 3 reserved, less a run's own 5, at most 50; PGSPACE_MAX_SPACES changes it\), all that time; held now: 1 given to tests: "a fixture with too many spaces takes too many spaces at once"\..*raise PGSPACE_MAX_SPACES/,
       );
       expect(run.output).to.not.match(/no connection left|remaining connection slots/);
     } finally {
@@ -115,7 +118,7 @@ describe('a test run under faults', function () {
       const run = await runMocha('test/fixtures/many-spaces.fixture.ts', { PGSPACE_ADMIN_URL: serverUrl(small.settings), PGSPACE_MAX_SPACES: '100' });
       expect(run.code, run.output).to.not.equal(0);
       expect(run.output).to.match(
-        /has no connection left \(max_connections = 20\); this process holds \d+ space\(s\) \(\d+ given to tests, \d+ ready in the warm pool\).*raise max_connections/,
+        /has no connection left \(max_connections = 20\); this process holds \d+ space\(s\) \(\d+ given to tests, \d+ ready in its warm pool\) and up to \d+ admin connections\. A run of N test processes .*raise the server's max_connections/,
       );
       expect(run.output).to.not.match(/^\s*error: remaining connection slots/m);
       const kept = keptIn(run.output);
@@ -219,6 +222,44 @@ describe('an embedded cluster whose run is killed while it starts', function () 
       expect(await processesIn(dir), 'no orphaned server').to.deep.equal([]);
     });
   }
+
+  /** Starts the passes fixture in this describe's checkout; once its server is up, its process group and cluster. */
+  async function startedRun(): Promise<{ run: Promise<{ code: number | null; output: string }>; child: ChildProcess; cluster: FoundCluster }> {
+    const before = new Set((await listClusters()).map((c) => c.dir));
+    let child: ChildProcess | undefined;
+    const run = runMocha('test/fixtures/passes.fixture.ts', OWN_SERVER, { started: (c) => (child = c), cwd: checkout() });
+    const cluster = await pollUntil('a new cluster whose server is up', async () => (await listClusters()).find((c) => !before.has(c.dir) && c.record?.port !== undefined), {
+      timeoutMs: 30_000,
+      intervalMs: 1,
+    });
+    return { run, child: child!, cluster };
+  }
+
+  it('stops its server when interrupted (SIGINT) as soon as the server is up, while the run still starts, and says so', async function () {
+    const { run, child, cluster } = await startedRun();
+    process.kill(-child.pid!, 'SIGINT'); // Ctrl-C: the whole foreground group
+    const { code, output } = await run;
+    expect(code, output).to.equal(130);
+    expect(output).to.match(/pgspace: SIGINT: the run stops here; stopped the embedded Postgres\./);
+    expect(await processesIn(cluster.dir), 'no server left running').to.deep.equal([]);
+    expect(existsSync(cluster.dir)).to.equal(false);
+  });
+
+  it('when a killed run left its server running, the next run of the checkout stops it and says so in one line', async function () {
+    const { run, child, cluster } = await startedRun();
+    killGroup(child); // SIGKILL: the run cannot stop its server
+    await run;
+    await pollUntil('the killed run to be gone', () => (ownerAlive(cluster.record!.owner) ? undefined : true), { timeoutMs: 10_000 });
+    const server = postmasterPid(path.join(cluster.dir, 'data'));
+    expect(server, 'its server outlived it').to.be.a('number');
+    const next = await runMocha('test/fixtures/passes.fixture.ts', OWN_SERVER, { cwd: checkout() });
+    expect(next.code, next.output).to.equal(0);
+    const said = next.output.split('\n').filter((line) => line.includes(String(server)));
+    expect(said, next.output).to.deep.equal([
+      `pgspace: stopped the embedded Postgres (pid ${server}) that an interrupted run of this checkout left running; its data (${cluster.dir}) is deleted`,
+    ]);
+    expect(await processesIn(cluster.dir)).to.deep.equal([]);
+  });
 });
 
 describe("the next run of a checkout, on the embedded server", function () {

@@ -81,7 +81,7 @@ describe('a test run', function () {
   it('fails fast and clearly when the configured server is unreachable', async function () {
     const run = await runMocha('test/fixtures/passes.fixture.ts', { PGSPACE_ADMIN_URL: 'postgresql://postgres@127.0.0.1:1/postgres' });
     expect(run.code).to.not.equal(0);
-    expect(run.output).to.match(/cannot reach Postgres at 127\.0\.0\.1:1 \(ECONNREFUSED\)\. Start it with `make local\.infra`/);
+    expect(run.output).to.match(/cannot reach Postgres at 127\.0\.0\.1:1 \(ECONNREFUSED\)\. Start that server, or unset PGSPACE_ADMIN_URL and PGHOST to use the embedded one\./);
     expect(run.output, 'no stack trace').to.not.match(/^\s+at /m);
   });
 });

@@ -1,6 +1,7 @@
 /** An admin connection to the run's server, for tests that inspect what the helper did. */
 import pg from 'pg';
 import { LOCK_CLASS } from '../../internal/integration/core/locks.js';
+import { dropSpacesWhere } from '../../internal/integration/core/reaper.js';
 import { ADMIN_URL_VAR, clientConfig, parseServerUrl, withAdminClient, type ServerSettings } from '../../internal/integration/core/server.js';
 
 /** The server this test run uses (set up by the pgspace mocha plugin). */
@@ -50,4 +51,23 @@ export async function liveRun(): Promise<{ run: number; release(): Promise<void>
     const { rows } = await lock.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [LOCK_CLASS, run]);
     if (rows[0]!.ok) return { run, release: () => lock.end() };
   }
+}
+
+/**
+ * Gives the enclosing describe a run of its own (see liveRun), for sessions
+ * it makes itself: the spaces they leave ready for their run are taken by no
+ * other test, and they take none of this run's. Its spaces are dropped after.
+ */
+export function ownRun(): () => number {
+  let live: Awaited<ReturnType<typeof liveRun>> | undefined;
+  before(async function () {
+    live = await liveRun();
+  });
+  after(async function () {
+    if (!live) return;
+    const { run } = live;
+    await withAdmin((admin) => dropSpacesWhere(admin, runServer(), (s) => s.run === run));
+    await live.release();
+  });
+  return () => live!.run;
 }

@@ -1,13 +1,22 @@
 /**
- * `npm run spaces`: list the spaces on the configured server, or on every
- * embedded cluster still up on this machine, with their tests.
- * `npm run spaces:clean`: drop every space no live run holds (kept ones too),
- * and stop embedded clusters no live run owns.
+ * `pgspace list`: the spaces on the configured server, or on every embedded
+ * cluster still up on this machine, with their tests.
+ * `pgspace clean`: drops every space no live run holds (kept ones too),
+ * stops embedded clusters no live run owns, and deletes what pgspace left
+ * on disk for this checkout (the next run's seed, of any binaries version;
+ * the trace parts of runs interrupted before they wrote their page); says
+ * how much that freed.
  */
+import { lstatSync, readdirSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import dotenv from 'dotenv';
 import pg from 'pg';
 import { clusterSettings, listClusters, stopCluster, type FoundCluster } from '../embedded/cluster.js';
+import { clusterRoots } from '../embedded/data-place.js';
 import { checkoutOf } from '../embedded/record.js';
+import { seedsOf } from '../embedded/seed.js';
+import { orphanedParts } from '../trace/run-trace.js';
 import { messageOf } from '../core/errors.js';
 import { OWNER_ROLE } from '../core/names.js';
 import { dropSpacesWhere, isRunAlive, listSpaces } from '../core/reaper.js';
@@ -40,23 +49,58 @@ async function clean(admin: pg.Client, server: ServerSettings, where: string): P
   console.log(`${where}: dropped ${dropped.length} space(s) and ${templates.length} template(s)`);
 }
 
+/** Bytes the files under `target` take (0 when it is gone). */
+function sizeOf(target: string): number {
+  try {
+    const stat = lstatSync(target);
+    if (!stat.isDirectory()) return stat.size;
+    return readdirSync(target).reduce((n, name) => n + sizeOf(path.join(target, name)), 0);
+  } catch {
+    return 0;
+  }
+}
+
+function megabytes(bytes: number): string {
+  return `${(bytes / 1024 ** 2).toFixed(bytes < 10 * 1024 ** 2 ? 1 : 0)} MB`;
+}
+
+/** Deletes this checkout's seeds and orphaned trace parts; the bytes freed. */
+async function cleanDisk(checkout: string): Promise<number> {
+  let freed = 0;
+  for (const seed of (await Promise.all(clusterRoots().map((root) => seedsOf(root, checkout)))).flat()) {
+    const bytes = sizeOf(seed);
+    await fs.rm(seed, { recursive: true, force: true });
+    freed += bytes;
+    console.log(`the next run's seed ${seed} (${megabytes(bytes)}): deleted`);
+  }
+  const parts = orphanedParts();
+  if (parts.length > 0) {
+    const bytes = parts.reduce((n, p) => n + sizeOf(p), 0);
+    for (const p of parts) await fs.rm(p, { recursive: true, force: true });
+    freed += bytes;
+    console.log(`trace parts of ${parts.length} interrupted run(s) in ${path.dirname(parts[0]!)} (${megabytes(bytes)}): deleted`);
+  }
+  return freed;
+}
+
 async function main(command: string | undefined): Promise<void> {
-  if (command !== 'list' && command !== 'clean') throw new Error('usage: pgspace list|clean|trace');
   dotenv.config({ quiet: true });
+  const checkout = checkoutOf();
+  let freed = 0;
   const configured = configuredServer();
   if (configured) {
     const where = `${configured.host}:${configured.port}`;
     await withAdminClient(configured, (admin) => (command === 'list' ? list(admin, configured, where) : clean(admin, configured, where)));
-    return;
   }
-  const clusters = await listClusters();
-  if (clusters.length === 0) console.log('no embedded Postgres clusters on this machine (and no PGSPACE_ADMIN_URL configured)');
-  const checkout = checkoutOf();
+  const clusters = configured ? [] : await listClusters();
+  if (!configured && clusters.length === 0) console.log('no embedded Postgres clusters on this machine (and no PGSPACE_ADMIN_URL configured)');
   for (const c of clusters) {
     const ours = c.record?.owner.checkout === checkout;
     const where = `embedded cluster ${c.dir} (${describe(c, ours)})`;
     if (command === 'clean' && (c.state === 'abandoned' || (c.state === 'kept' && ours))) {
+      const bytes = sizeOf(c.dir);
       await stopCluster(c.dir);
+      freed += bytes;
       console.log(`${where}: stopped and deleted`);
       continue;
     }
@@ -70,6 +114,9 @@ async function main(command: string | undefined): Promise<void> {
     }
     else if (command === 'list') console.log(`${where}: not running`);
   }
+  if (command !== 'clean') return;
+  freed += await cleanDisk(checkout);
+  console.log(`pgspace clean: freed ${megabytes(freed)} on disk${configured ? ' here (the server\'s own disk aside)' : ''}`);
 }
 
 function describe(c: FoundCluster, ours: boolean): string {

@@ -1,12 +1,14 @@
 /**
- * `npm run trace` (`pgspace trace [mocha|vitest|node-test]`): prints where the
- * last run's trace page is, and opens it in the desktop's browser when there
- * is a desktop.
+ * `pgspace trace [mocha|vitest|node-test]`: prints where the last run's trace
+ * page is, and opens it in the desktop's browser when there is a desktop.
+ * Without a runner: every runner's page there is, the newest first (and
+ * opened).
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { tracePage } from '../trace/run-trace.js';
+import { traceDir, TRACED_RUNNERS, tracePage } from '../trace/run-trace.js';
 
 function opener(): string | undefined {
   if (process.platform === 'darwin') return 'open';
@@ -14,12 +16,22 @@ function opener(): string | undefined {
   return process.env.DISPLAY || process.env.WAYLAND_DISPLAY ? 'xdg-open' : undefined;
 }
 
-const page = tracePage(process.argv[3] ?? 'mocha');
-if (!existsSync(page)) {
-  console.error(`pgspace: no trace at ${page} yet: run the tests first (npm test), with PGSPACE_TRACE not set to 0.`);
-  process.exitCode = 1;
+const runner = process.argv[3];
+if (runner !== undefined && !(TRACED_RUNNERS as readonly string[]).includes(runner)) {
+  console.error(`pgspace: no trace page for a runner called ${JSON.stringify(runner)}: write mocha, vitest or node-test, or nothing for every page there is`);
+  process.exitCode = 2;
 } else {
-  console.log(`${page}\n${pathToFileURL(page).href}`);
-  const command = opener();
-  if (command) spawn(command, [page], { detached: true, stdio: 'ignore' }).on('error', () => undefined).unref();
+  const pages = (runner ? [runner] : TRACED_RUNNERS)
+    .map((r) => tracePage(r))
+    .filter((page) => existsSync(page))
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  if (pages.length === 0) {
+    const names = runner ? path.basename(tracePage(runner)) : TRACED_RUNNERS.map((r) => path.basename(tracePage(r))).join(', ');
+    console.error(`pgspace: no trace page in ${traceDir()} yet (${names}): run the tests first, with PGSPACE_TRACE not set to 0.`);
+    process.exitCode = 1;
+  } else {
+    for (const page of pages) console.log(`${page}\n${pathToFileURL(page).href}`);
+    const command = opener();
+    if (command) spawn(command, [pages[0]!], { detached: true, stdio: 'ignore' }).on('error', () => undefined).unref();
+  }
 }

@@ -5,5 +5,5 @@
  */
 export const LOCK_CLASS = 0x70677370; // "pgsp"
 export const TEMPLATE_LOCK = 0;
-/** Another class, keyed by run id, serialises counting a run's spaces against its cap (see claimSql). */
+/** Another class, keyed by run id, serialises counting a run's spaces against its cap (see capSql). */
 export const CAP_LOCK_CLASS = 0x70677371; // "pgsq"

@@ -5,6 +5,7 @@
  *     export default defineConfig({
  *       configDir: 'config.d',                       // per-space config templates (optional)
  *       schema: nodePgMigrate('db/migrations'),      // what newSpace() migrates a space with
+ *       schemas: [reporting],                        // others tests name (optional): built before tests start too
  *     });
  */
 import { existsSync } from 'node:fs';
@@ -18,6 +19,11 @@ import type { Migrator } from './migrator.js';
 export interface ProjectConfig {
   /** The schema a space starts from when a test names none. */
   schema?: Migrator;
+  /**
+   * Other schemas tests name (`newSpace(…, { migrator })`): their templates
+   * are built before the tests start, like `schema`'s, so no test waits for one.
+   */
+  schemas?: Migrator[];
   /** Directory of config templates rendered for each space (see config.d/README.md); relative to the config file. */
   configDir?: string;
 }
@@ -36,6 +42,7 @@ const NAMES = ['pgspace.config.ts', 'pgspace.config.mts', 'pgspace.config.js', '
 export interface LoadedConfig {
   file: string | undefined;
   schema: Migrator | undefined;
+  schemas: Migrator[];
   configDir: string | undefined;
 }
 
@@ -50,7 +57,7 @@ async function load(dir: string): Promise<LoadedConfig> {
   const file = NAMES.map((n) => path.join(dir, n)).find((f) => existsSync(f));
   if (!file) {
     const configDir = path.join(dir, 'config.d');
-    return { file, schema: undefined, configDir: existsSync(configDir) ? configDir : undefined };
+    return { file, schema: undefined, schemas: [], configDir: existsSync(configDir) ? configDir : undefined };
   }
   let module: { default?: ProjectConfig };
   try {
@@ -67,6 +74,7 @@ async function load(dir: string): Promise<LoadedConfig> {
   return {
     file,
     schema: config.schema,
+    schemas: config.schemas ?? [],
     configDir: config.configDir === undefined ? undefined : path.resolve(path.dirname(file), config.configDir),
   };
 }

@@ -34,16 +34,24 @@ export interface SpaceRecord {
   test?: string | null;
   /** Set when a failing test's space is kept for debugging: never reaped automatically. */
   keptAt?: Date | null;
-  /** A kept space's password, for its psql line in `npm run spaces` (a one-test secret). */
+  /** A kept space's password, for its psql line in `pgspace list` (a one-test secret); a ready space's, for whichever process of its run takes it. */
   password?: string | null;
+  /** The template it was cloned from (a recycled space keeps it). */
+  template?: string | null;
+  /** Set while the space is ready: made (or recycled), given to no test, there for any process of its run to take. */
+  readyAt?: Date | null;
 }
 
+/** Whether the registry is there, columns of this version included (a server older runs set up lacks the ready ones). */
 async function hasRegistry(admin: AdminDb): Promise<boolean> {
-  const { rows } = await admin.query<{ ok: boolean }>(`SELECT to_regclass('${TABLE}') IS NOT NULL AND to_regclass('${TEMPLATES}') IS NOT NULL AS ok`);
+  const { rows } = await admin.query<{ ok: boolean }>(
+    `SELECT to_regclass('${TABLE}') IS NOT NULL AND to_regclass('${TEMPLATES}') IS NOT NULL
+        AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('${TABLE}') AND attname = 'ready_at') AS ok`,
+  );
   return rows[0]!.ok;
 }
 
-/** Creates the registry if this server has none yet. */
+/** Creates the registry if this server has none yet, or adds what this version needs to an older one. */
 export async function ensureRegistry(admin: AdminDb): Promise<void> {
   if (await hasRegistry(admin)) return;
   await admin.query(
@@ -52,14 +60,16 @@ export async function ensureRegistry(admin: AdminDb): Promise<void> {
      CREATE TABLE IF NOT EXISTS ${TABLE} (
        name text PRIMARY KEY, run integer NOT NULL, host text NOT NULL, pid integer NOT NULL,
        created_at timestamptz NOT NULL DEFAULT now(), test text, kept_at timestamptz, password text);
+     ALTER TABLE ${TABLE} ADD COLUMN IF NOT EXISTS template text, ADD COLUMN IF NOT EXISTS ready_at timestamptz,
+       ADD COLUMN IF NOT EXISTS lineage jsonb;
      CREATE TABLE IF NOT EXISTS ${TEMPLATES} (name text PRIMARY KEY, used_at timestamptz NOT NULL DEFAULT now());
      COMMIT`,
   );
 }
 
-/** The SQL that registers space `name` of run `run`, made by this process (for a multi-statement query). */
-export function registerSql(name: string, run: number): string {
-  return `INSERT INTO ${TABLE} (name, run, host, pid) VALUES (${lit(name)}, ${run}, ${lit(os.hostname())}, ${process.pid})`;
+/** The SQL that registers space `name` of run `run`, cloned from `template`, made by this process (for a multi-statement query). */
+export function registerSql(name: string, run: number, template: string): string {
+  return `INSERT INTO ${TABLE} (name, run, host, pid, template) VALUES (${lit(name)}, ${run}, ${lit(os.hostname())}, ${process.pid}, ${lit(template)})`;
 }
 
 /** The SQLSTATE a new space gets when its run already holds its cap of spaces (see claimSql). */
@@ -71,7 +81,7 @@ export const CAP_REACHED = 'PGSCP';
  * lock in the transaction that registers the space, so the processes of one
  * run (parallel workers) never go past the cap together.
  */
-export function claimSql(run: number, cap: number): string {
+export function capSql(run: number, cap: number): string {
   return (
     `DO $$ BEGIN PERFORM pg_advisory_xact_lock(${CAP_LOCK_CLASS}, ${run}); ` +
     `IF (SELECT count(*) FROM ${TABLE} WHERE run = ${run} AND kept_at IS NULL) >= ${cap} THEN ` +
@@ -79,9 +89,80 @@ export function claimSql(run: number, cap: number): string {
   );
 }
 
-/** Records the test that now holds the space. */
-export async function recordTest(admin: AdminDb, name: string, test: string): Promise<void> {
-  await admin.query(`UPDATE ${TABLE} SET test = $2 WHERE name = $1`, [name, test]);
+/** How many earlier holders a space's lineage names (it counts the others). */
+const LINEAGE = 3;
+
+/** The tests that held a space's database before (none: a fresh clone), the latest first, and how many in all. */
+export interface Lineage {
+  latest: string[];
+  count: number;
+}
+
+/** A ready space taken over from the registry: who it is and where it came from. */
+export interface ReadySpace {
+  name: string;
+  password: string;
+  lineage: Lineage;
+}
+
+/**
+ * Marks a space ready: any process of its run may now take it, with its
+ * password (the registry is the admin's alone), until one does.
+ */
+export async function markReady(admin: AdminDb, name: string, password: string): Promise<void> {
+  await admin.query(`UPDATE ${TABLE} SET ready_at = clock_timestamp(), password = $2, test = NULL WHERE name = $1`, [name, password]);
+}
+
+/**
+ * Gives ready space `name` to test `test`, unless another process of the
+ * run took it meanwhile: whether it did.
+ */
+export async function takeReady(admin: AdminDb, name: string, test: string): Promise<boolean> {
+  const { rowCount } = await admin.query(`UPDATE ${TABLE} SET ready_at = NULL, password = NULL, test = $2 WHERE name = $1 AND ready_at IS NOT NULL`, [name, test]);
+  return rowCount === 1;
+}
+
+/**
+ * Takes over, for this process, one ready space of run `run`: of `template`,
+ * or with `others`, of any other template. A space nobody is connected to
+ * comes first; one another process keeps connected (warm) only when `warm`
+ * (its sessions must then be ended). Undefined when there is none.
+ */
+export async function adoptReady(admin: AdminDb, run: number, template: string, { warm = false, others = false } = {}): Promise<ReadySpace | undefined> {
+  const connected = `EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = s.name)`;
+  const { rows } = await admin.query<ReadySpace>(
+    `WITH c AS (
+       SELECT s.name, s.password, s.lineage FROM ${TABLE} s
+        WHERE s.run = $1 AND s.template ${others ? '<>' : '='} $2 AND s.ready_at IS NOT NULL ${warm ? '' : `AND NOT ${connected}`}
+        ORDER BY ${connected}, s.ready_at LIMIT 1 FOR UPDATE OF s SKIP LOCKED)
+     UPDATE ${TABLE} s SET ready_at = NULL, password = NULL, host = $3, pid = $4 FROM c WHERE s.name = c.name
+     RETURNING c.name, c.password, coalesce(c.lineage, '{"latest": [], "count": 0}') AS lineage`,
+    [run, template, os.hostname(), process.pid],
+  );
+  return rows[0];
+}
+
+/** What a run's spaces are doing, for a test that found it at its cap: the tests holding them, and the rest. */
+export interface Holdings {
+  /** Tests holding spaces, with how many each, most first. */
+  tests: { title: string; spaces: number }[];
+  ready: number;
+  /** Being made, recycled or dropped. */
+  busy: number;
+}
+
+/** What run `run`'s spaces (kept ones aside) are doing now. */
+export async function holdings(admin: AdminDb, run: number): Promise<Holdings> {
+  const { rows } = await admin.query<{ title: string | null; ready: boolean; n: number }>(
+    `SELECT test AS title, ready_at IS NOT NULL AS ready, count(*)::int AS n FROM ${TABLE}
+      WHERE run = $1 AND kept_at IS NULL GROUP BY 1, 2 ORDER BY 3 DESC, 1`,
+    [run],
+  );
+  return {
+    tests: rows.filter((r) => r.title !== null).map((r) => ({ title: r.title!, spaces: r.n })),
+    ready: rows.filter((r) => r.title === null && r.ready).reduce((n, r) => n + r.n, 0),
+    busy: rows.filter((r) => r.title === null && !r.ready).reduce((n, r) => n + r.n, 0),
+  };
 }
 
 /** The SQL that marks a space kept for `test` and renames its row (for the transaction that renames the space). */
@@ -89,7 +170,6 @@ export function keepSql(name: string, newName: string, test: string, password: s
   return `UPDATE ${TABLE} SET name = ${lit(newName)}, test = ${lit(test)}, kept_at = now(), password = ${lit(password)} WHERE name = ${lit(name)}`;
 }
 
-/** Removes a space's row (once its database and role are gone). */
 /** The spaces run `run` kept, oldest first. */
 export async function keptBy(admin: AdminDb, run: number): Promise<string[]> {
   const { rows } = await admin.query<{ name: string }>(`SELECT name FROM ${TABLE} WHERE run = $1 AND kept_at IS NOT NULL ORDER BY kept_at, name`, [run]);
@@ -102,11 +182,17 @@ export async function templateUsed(admin: AdminDb, name: string): Promise<void> 
   await admin.query(`INSERT INTO ${TEMPLATES} (name) VALUES ($1) ON CONFLICT (name) DO UPDATE SET used_at = now()`, [name]);
 }
 
-/** SQL that moves a recycled space's row to its new name, with no test yet. */
-export function reissueSql(name: string, newName: string): string {
-  return `UPDATE ${TABLE} SET name = ${lit(newName)}, test = NULL WHERE name = ${lit(name)}`;
+/** The lineage of a space after test `test` held it. */
+export function nextLineage(before: Lineage, test: string): Lineage {
+  return { latest: [test, ...before.latest].slice(0, LINEAGE), count: before.count + 1 };
 }
 
+/** SQL that moves a recycled space's row to its new name, with no test yet, and its lineage. */
+export function reissueSql(name: string, newName: string, lineage: Lineage): string {
+  return `UPDATE ${TABLE} SET name = ${lit(newName)}, test = NULL, lineage = ${lit(JSON.stringify(lineage))} WHERE name = ${lit(name)}`;
+}
+
+/** Removes a space's row (once its database and role are gone). */
 export async function forget(admin: AdminDb, name: string): Promise<void> {
   await admin.query(`DELETE FROM ${TABLE} WHERE name = $1`, [name]);
 }
@@ -115,7 +201,7 @@ export async function forget(admin: AdminDb, name: string): Promise<void> {
 export async function registered(admin: AdminDb): Promise<SpaceRecord[]> {
   if (!(await hasRegistry(admin))) return [];
   const result = await admin.query<SpaceRecord>(
-    `SELECT name, run, host, pid, created_at AS "createdAt", test, kept_at AS "keptAt", password FROM ${TABLE} ORDER BY name`,
+    `SELECT name, run, host, pid, created_at AS "createdAt", test, kept_at AS "keptAt", password, template, ready_at AS "readyAt" FROM ${TABLE} ORDER BY name`,
   );
   return result.rows;
 }

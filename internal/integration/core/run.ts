@@ -16,6 +16,7 @@ import { extrasOf } from '../embedded/seed.js';
 import { messageOf } from './errors.js';
 import { loadConfigTemplates } from './config-templates.js';
 import { dropStaleTemplates, keepNewestTemplates, TEMPLATE_GRACE } from './template.js';
+import { projectTemplates } from './warm-up.js';
 import { projectConfig } from './project-config.js';
 import { LOCK_CLASS } from './locks.js';
 import { pollUntil, withDeadline } from './poll.js';
@@ -175,7 +176,7 @@ export async function finishRun(run: Run): Promise<RunEnd> {
       say(`no seed for the next run: this cluster holds what a fresh one lacks (${extras.join(', ')}), made by a schema's setup or a test; the next run starts fresh, as CI does`);
     }
   }
-  if (seed) await step(problems, 'trimming the templates', END_DEADLINE_MS.drops, () => keepNewestTemplates(run.lock, SEED_TEMPLATES));
+  if (seed) await step(problems, 'trimming the templates', END_DEADLINE_MS.drops, () => keepNewestTemplates(run.lock, SEED_TEMPLATES, projectTemplates()));
   run.closing = true;
   if (!run.lost) await step(problems, 'closing the run\'s lock connection', END_DEADLINE_MS.lock, () => run.lock.end());
   // A server that died or stopped answering never acknowledges the end: drop the socket.

@@ -104,7 +104,7 @@ export async function connectAdmin(s: ServerSettings, deadlineMs = 10_000): Prom
       if (UNREACHABLE.has(code) || /timeout/i.test(messageOf(err))) {
         throw new PgspaceError(
           `cannot reach Postgres at ${where} (${code || messageOf(err)}). ` +
-            `Start it with \`make local.infra\`, or unset ${ADMIN_URL_VAR} and PGHOST to use the embedded server.`,
+            `Start that server, or unset ${ADMIN_URL_VAR} and PGHOST to use the embedded one.`,
           { cause: err },
         );
       }

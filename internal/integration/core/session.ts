@@ -6,7 +6,6 @@
  * environment variables.
  */
 import { createHash } from 'node:crypto';
-import os from 'node:os';
 import pg from 'pg';
 import { describeCluster, isClusterDir } from '../embedded/diagnosis.js';
 import { closeClients, disarm, installClientGuard, openClients, type OpenClient } from './client-guard.js';
@@ -21,25 +20,18 @@ import { SerialQueue } from './serial-queue.js';
 import { ADMIN_URL_VAR, clientConfig, parseServerUrl, type ServerSettings } from './server.js';
 import { openSpace, spaceFacts, type LiveSpace, type PoolWatch } from './space.js';
 import { awaitOwnSessionsGone, recycleBlocker, reissueSpace, resetSpace } from './recycle.js';
-import { keptBy, recordTest, reissueSql } from './registry.js';
-import { createSpace, createStrategy, dropSpace, keepSpace, type CreateStrategy, type SpaceIdentity } from './spaces.js';
-import { createWithinCap, spaceCap, type SpaceCap } from './space-cap.js';
+import { adoptReady, holdings, keptBy, markReady, nextLineage, reissueSql, takeReady, type Lineage } from './registry.js';
+import { createSpace, createStrategy, dropSpace, emptyDatabase, keepSpace, type CreateStrategy, type SpaceIdentity } from './spaces.js';
+import { CAP_WAIT_MS, capError, MAX_SPACES_VAR, refusedAtCap, spaceCap, type SpaceCap } from './space-cap.js';
 import { ensureTemplate, templateName } from './template.js';
+import { adminConnections, POOL_CONCURRENCY, POOL_SIZE } from './sizing.js';
 import { WarmPool } from './warm-pool.js';
 import { bindDatabase, currentTrace, spaceReleased } from '../trace/recorder.js';
 
 /** Set by global setup: the id of the current test run (see locks.ts). */
 export const RUN_ID_VAR = 'PGSPACE_RUN_ID';
 
-/**
- * Ready spaces kept per process and template, and how many are made at once
- * (one per core: making a space is server CPU, mostly copying ~7 MB of system
- * catalogs). Measured with `npm run bench` on 2 cores: 4 ready spaces take
- * acquire p50 from ~4 ms (2 ready) to under 1 ms; deeper pools only make
- * spaces nobody uses at the end of the run.
- */
-export const POOL_SIZE = 4;
-export const POOL_CONCURRENCY = Math.max(1, Math.min(4, os.availableParallelism()));
+export { POOL_CONCURRENCY, POOL_SIZE } from './sizing.js';
 
 /** Most spaces one run keeps for debugging: past it, the oldest are dropped (a suite that fails everywhere must not fill the server). */
 export const MAX_KEPT = 20;
@@ -53,14 +45,11 @@ export interface HeldSpace {
   watch: PoolWatch;
   /** The schema it was made from (a recycled space goes back to that schema's warm pool). */
   migrator: Migrator;
-  /** The tests that held its database before (empty: a fresh clone; see recycle.ts): the latest few, and how many in all. */
-  heldBefore: { latest: string[]; count: number };
+  /** The tests that held its database before (none: a fresh clone; see recycle.ts): the latest few, and how many in all. */
+  heldBefore: Lineage;
 }
 
-/** How many earlier holders' titles a recycled space remembers (it counts the others). */
-const LINEAGE = 3;
-
-const FRESH = { latest: [], count: 0 };
+const FRESH: Lineage = { latest: [], count: 0 };
 
 /** PGSPACE_RECYCLE=0 drops every space after its test instead of recycling the ones that can be. */
 const RECYCLE = process.env.PGSPACE_RECYCLE !== '0';
@@ -92,6 +81,8 @@ export class Session {
   private cap?: Promise<SpaceCap>;
   private configTemplates?: Promise<ConfigTemplate[]>;
   private readonly templates = new Map<Migrator, Promise<string>>();
+  /** Schemas whose template is being built (or checked) now. */
+  private readonly building = new Set<Migrator>();
   private readonly pools = new Map<Migrator, WarmPool<HeldSpace>>();
   /** Per schema: why its spaces cannot be recycled, or undefined when they can (asked of the first space made). */
   private readonly blockers = new Map<Migrator, Promise<string | undefined>>();
@@ -108,7 +99,7 @@ export class Session {
     private readonly recycling = RECYCLE,
   ) {
     installClientGuard();
-    this.admin = new pg.Pool({ ...clientConfig(server), max: poolConcurrency + 2 });
+    this.admin = new pg.Pool({ ...clientConfig(server), max: adminConnections(poolConcurrency) });
     // A lost connection fails the query in progress, which is where it is handled; the pool replaces
     // idle clients. The per-client listener matters for clients in use, which the pool leaves unlistened.
     this.admin.on('error', () => undefined);
@@ -121,14 +112,16 @@ export class Session {
   }
 
   /**
-   * The name of `migrator`'s template, built when a test first asks for this
-   * schema (a schema no test uses costs nothing). A failed build is not
-   * retried: every test of that schema fails at once with the same message.
+   * The name of `migrator`'s template, built if need be: by global setup for
+   * the project's schemas (see warm-up.ts), else when a test first asks for
+   * the schema. A failed build is not retried in this process: every test of
+   * that schema fails at once with the same message.
    */
   template(migrator: Migrator): Promise<string> {
     let name = this.templates.get(migrator);
     if (!name) {
-      name = this.buildTemplate(migrator);
+      this.building.add(migrator);
+      name = this.buildTemplate(migrator).finally(() => this.building.delete(migrator));
       name.catch(() => undefined); // each test awaiting it sees the error; none is left unhandled
       this.templates.set(migrator, name);
     }
@@ -170,8 +163,9 @@ export class Session {
       const ready = [...this.pools.values()].reduce((n, p) => n + p.readyCount, 0);
       return new PgspaceError(
         `${where} has no connection left (max_connections = ${max}); this process holds ${ready + this.inUse} space(s) ` +
-          `(${this.inUse} given to tests, ${ready} ready in the warm pool), each with at least one open connection. ` +
-          'Hold fewer spaces at once, or raise max_connections (the embedded server has 300; docker-compose.yml sets it with `-c max_connections=`).',
+          `(${this.inUse} given to tests, ${ready} ready in its warm pool) and up to ${adminConnections(this.poolConcurrency)} admin connections. ` +
+          `A run of N test processes capped at ${MAX_SPACES_VAR} spaces takes up to 1 + N × ${adminConnections(this.poolConcurrency)} + ${MAX_SPACES_VAR} × (connections per space), ` +
+          'and the server keeps superuser_reserved_connections for superusers: lower PGSPACE_MAX_SPACES or the test processes at once, or raise the server\'s max_connections.',
       );
     }
     if (isServerFull(err)) {
@@ -187,38 +181,76 @@ export class Session {
     return err;
   }
 
-  /** Makes a space from `migrator`'s template, with a connection already open in its pool. */
-  async make(migrator: Migrator): Promise<HeldSpace> {
+  /** How this server creates spaces, and the run's cap: asked once. */
+  private settings(): Promise<[CreateStrategy, SpaceCap]> {
+    this.strategy ??= this.withAdmin(createStrategy);
+    this.cap ??= this.withAdmin(spaceCap);
+    return Promise.all([this.strategy, this.cap]);
+  }
+
+  /**
+   * A ready space of `migrator`'s schema for this process's warm pool, with a
+   * connection already open, and marked ready in the registry: until a test
+   * takes it, any process of the run may (a space held back from a test that
+   * needs one would waste the run's cap). First a ready space nobody is
+   * connected to (made by global setup, or left by a test process that
+   * ended); else a new one, within the cap. For a test waiting with none on
+   * its way (`forTaker`), at the cap: one another process keeps ready, or the
+   * place of a ready space of another schema. Undefined when the cap allows
+   * none now.
+   */
+  private async make(migrator: Migrator, forTaker: boolean): Promise<HeldSpace | undefined> {
     this.assertUsable();
     try {
-      const [template, config] = await Promise.all([this.template(migrator), this.config()]);
-      this.strategy ??= this.withAdmin(createStrategy);
-      this.cap ??= this.withAdmin(spaceCap);
-      const [strategy, cap] = await Promise.all([this.strategy, this.cap]);
-      const id = await createWithinCap(cap, () => this.withAdmin((c) => createSpace(c, template, this.run, strategy, cap.max)));
-      const held = await this.open(id, migrator, FRESH);
-      if (this.recycling && !this.blockers.has(migrator)) {
-        const blocker = held.space.pool.connect().then(async (c) => {
-          try {
-            const why = await recycleBlocker(c);
-            // Said once per schema and process: it is why such a suite runs slower.
-            if (why) process.stderr.write(`pgspace: spaces of template ${template} are dropped after each test, not recycled: ${why}\n`);
-            return why;
-          } finally {
-            c.release();
-          }
-        });
-        this.blockers.set(migrator, blocker.catch((err: unknown) => `asking the template failed: ${messageOf(err)}`));
-        await blocker.catch(() => undefined);
+      const [template, [strategy, cap]] = await Promise.all([this.template(migrator), this.settings()]);
+      const adopt = (options?: { warm?: boolean; others?: boolean }) => this.withAdmin((c) => adoptReady(c, this.run, template, options));
+      const create = () =>
+        this.withAdmin((c) => createSpace(c, template, this.run, strategy, cap.max)).then(
+          (id) => ({ ...id, lineage: FRESH }),
+          (err: unknown) => {
+            if (refusedAtCap(err)) return undefined;
+            throw err;
+          },
+        );
+      let found = (await adopt()) ?? (await create());
+      if (!found && forTaker) {
+        // A space another process keeps warm: its sessions go first, so that only this process's are in it.
+        found = await adopt({ warm: true });
+        if (found) await this.withAdmin((c) => emptyDatabase(c, found!.name, 0));
       }
+      if (!found && forTaker) {
+        const other = await adopt({ warm: true, others: true });
+        if (other) found = await this.withAdmin((c) => emptyDatabase(c, other.name, 0).then(() => dropSpace(c, this.server, other.name))).then(create);
+      }
+      if (!found) return undefined;
+      const held = await this.open(found, migrator, found.lineage);
+      await this.checkRecyclable(migrator, template, held);
+      await this.withAdmin((c) => markReady(c, held.space.name, held.space.password));
       return held;
     } catch (err) {
       throw await this.explain(err);
     }
   }
 
+  /** Asks the first space of a schema whether its spaces can be recycled (said once per schema and process when not). */
+  private async checkRecyclable(migrator: Migrator, template: string, held: HeldSpace): Promise<void> {
+    if (!this.recycling || this.blockers.has(migrator)) return;
+    const blocker = held.space.pool.connect().then(async (c) => {
+      try {
+        const why = await recycleBlocker(c);
+        // Said once per schema and process: it is why such a suite runs slower.
+        if (why) process.stderr.write(`pgspace: spaces of template ${template} are dropped after each test, not recycled: ${why}\n`);
+        return why;
+      } finally {
+        c.release();
+      }
+    });
+    this.blockers.set(migrator, blocker.catch((err: unknown) => `asking the template failed: ${messageOf(err)}`));
+    await blocker.catch(() => undefined);
+  }
+
   /** Opens the pool of space `id` (of `migrator`'s schema), with one connection made. */
-  private async open(id: SpaceIdentity, migrator: Migrator, heldBefore: HeldSpace['heldBefore']): Promise<HeldSpace> {
+  private async open(id: SpaceIdentity, migrator: Migrator, heldBefore: Lineage): Promise<HeldSpace> {
     const { space, watch } = openSpace(this.server, id, await this.config());
     const held = { space, watch, migrator, heldBefore };
     try {
@@ -230,31 +262,76 @@ export class Session {
     return held;
   }
 
-  private pool(migrator: Migrator): WarmPool<HeldSpace> {
+  /**
+   * This process's warm pool of `migrator`'s spaces, made on first use. It
+   * keeps fewer ready than the run's cap (a test holds one): a run capped at
+   * one space makes none ahead. `ahead` sets how many instead, up to the cap
+   * (global setup holds none).
+   */
+  private async pool(migrator: Migrator, ahead?: number): Promise<WarmPool<HeldSpace>> {
+    const [, cap] = await this.settings();
     let pool = this.pools.get(migrator);
     if (!pool) {
-      pool = new WarmPool(() => this.make(migrator), (h) => this.discard(h), this.poolSize, this.poolConcurrency);
+      const source = {
+        make: (forTaker: boolean) => this.make(migrator, forTaker),
+        putDown: (held: HeldSpace) => this.putDown(held),
+        starved: async (waitedMs: number) => capError(cap, waitedMs, await this.withAdmin((c) => holdings(c, this.run)).catch(() => ({ tests: [], ready: 0, busy: 0 }))),
+      };
+      const size = ahead === undefined ? Math.min(this.poolSize, cap.max - 1) : Math.min(ahead, cap.max);
+      pool = new WarmPool(source, size, this.poolConcurrency, CAP_WAIT_MS);
       this.pools.set(migrator, pool);
     }
     return pool;
+  }
+
+  /**
+   * Makes `migrator`'s template and this process's first ready spaces before
+   * a test asks (`ahead` of them: see pool). Never fails: what went wrong is
+   * for the tests of that schema to report.
+   */
+  async warm(migrator: Migrator, ahead?: number): Promise<void> {
+    await this.pool(migrator, ahead).then((p) => p.warm(), () => undefined);
+  }
+
+  /** What an acquire of `migrator`'s schema waits for now, for a test that cannot wait any longer. */
+  waitingFor(migrator: Migrator): string {
+    if (this.building.has(migrator)) return 'its schema\'s template to be built (a schema only some tests use is built when the first of them asks; list it in `schemas` in pgspace.config to build it before the tests start)';
+    if (this.pools.get(migrator)?.refused) return 'the run to give a space back: it holds as many as its cap (PGSPACE_MAX_SPACES) allows';
+    return 'a space to be made (the server is slow to answer)';
   }
 
   /** Hands a ready space to the test titled `title`, recording the title on it. */
   async acquire(migrator: Migrator, title: string): Promise<HeldSpace> {
     this.assertUsable();
     const step = currentTrace()?.begin('step', 'space: acquire');
-    const held = await this.pool(migrator).take();
-    this.inUse++;
-    try {
-      await this.withAdmin((c) => recordTest(c, held.space.name, title));
-    } catch (err) {
-      this.inUse--;
-      this.dropLater(held);
+    const pool = await this.pool(migrator).catch(async (err: unknown) => {
       throw await this.explain(err);
+    });
+    for (;;) {
+      const held = await pool.take();
+      let taken: boolean;
+      try {
+        taken = await this.withAdmin((c) => takeReady(c, held.space.name, title));
+      } catch (err) {
+        this.dropLater(held);
+        throw await this.explain(err);
+      }
+      if (!taken) {
+        // Ready for any process of the run, it went to another (which ended this one's sessions in it).
+        void this.putDown(held);
+        continue;
+      }
+      this.inUse++;
+      step?.({ text: `space: ${held.space.name} ready, ${lineage(held)}` });
+      bindDatabase(held.space.database, held.space.name, lineage(held));
+      return held;
     }
-    step?.({ text: `space: ${held.space.name} ready, ${lineage(held)}` });
-    bindDatabase(held.space.database, held.space.name, lineage(held));
-    return held;
+  }
+
+  /** Lets go of a ready space without dropping it: it stays in the registry, ready for the run's other processes. */
+  private async putDown({ space }: HeldSpace): Promise<void> {
+    disarm(space.database);
+    await space.pool.end().catch(() => undefined);
   }
 
   private async discard({ space }: HeldSpace): Promise<void> {
@@ -263,9 +340,12 @@ export class Session {
     await this.withAdmin((c) => dropSpace(c, this.server, space.name));
   }
 
-  /** Drops a space in the background, off the next test's path. */
+  /** Drops a space in the background, off the next test's path; its place under the cap goes to whoever waits. */
   private dropLater(held: HeldSpace): void {
-    this.drops.push(() => this.discard(held));
+    this.drops.push(async () => {
+      await this.discard(held);
+      for (const pool of this.pools.values()) pool.nudge();
+    });
   }
 
   /**
@@ -301,7 +381,8 @@ export class Session {
       if (leaks.length > 0) out.warnings.push(await this.describeLeaks(title, leaks));
       closeClients(leaks);
       const blocker = this.blockers.get(h.migrator);
-      if (leaks.length === 0 && blocker && (await blocker) === undefined) this.pool(h.migrator).adopt(this.recycle(h, title));
+      const pool = this.pools.get(h.migrator);
+      if (leaks.length === 0 && pool && blocker && (await blocker) === undefined) pool.adopt(this.recycle(h, title));
       else this.dropLater(h);
     }
     return out;
@@ -332,12 +413,13 @@ export class Session {
   /**
    * Recycles the space of the passing test `title` (see recycle.ts): no new
    * logins for its role; nobody but its pool's idle clients in it; reset
-   * through one of them; then a new role, password and name. Undefined, and
-   * the space dropped, when it cannot be recycled (its schema changed, someone
-   * else is in it…).
+   * through one of them; then a new role, password and name, and ready again
+   * (see make). Undefined, and the space dropped, when it cannot be recycled
+   * (its schema changed, someone else is in it…).
    */
   private async recycle(held: HeldSpace, title: string): Promise<HeldSpace | undefined> {
     const { space, watch } = held;
+    const heldBefore = nextLineage(held.heldBefore, title);
     let id: SpaceIdentity;
     try {
       const client = await space.pool.connect();
@@ -359,14 +441,15 @@ export class Session {
       await space.pool.end();
       id = await this.withAdmin(async (admin) => {
         await awaitOwnSessionsGone(admin, space.database, own);
-        return reissueSpace(admin, space.name, reissueSql);
+        return reissueSpace(admin, space.name, (from, to) => reissueSql(from, to, heldBefore));
       });
     } catch {
       this.dropLater(held);
       return undefined;
     }
-    const before = held.heldBefore;
-    return this.open(id, held.migrator, { latest: [title, ...before.latest].slice(0, LINEAGE), count: before.count + 1 });
+    const again = await this.open(id, held.migrator, heldBefore);
+    await this.withAdmin((c) => markReady(c, again.space.name, again.space.password));
+    return again;
   }
 
   /** Drops this run's oldest kept spaces past MAX_KEPT; their names. */
@@ -414,8 +497,8 @@ export function session(): Session {
   if (!url || !Number.isInteger(run) || run <= 0) {
     throw new PgspaceError(
       "newSpace() needs pgspace's global setup, which starts or finds the Postgres server for the run: " +
-        'mocha loads it from .mocharc.json (`require: [".../runners/mocha.ts"]`); Vitest from `globalSetup: [".../runners/vitest-setup.ts"]`; ' +
-        'node:test from `--test-global-setup=.../runners/node-test-setup.ts`.',
+        'with mocha, `"require": ["pgspace/mocha"]` in .mocharc.json; with Vitest, `globalSetup: ["pgspace/vitest-setup"]` in the test config; ' +
+        'with node:test, `--test-global-setup=node_modules/pgspace/dist/runners/node-test-setup.js`.',
     );
   }
   current = new Session(parseServerUrl(url), run);

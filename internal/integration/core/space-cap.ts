@@ -2,22 +2,23 @@
  * A run's cap on the spaces it holds at once, so one run (a suite that
  * takes spaces faster than it gives them back, a test that holds hundreds)
  * cannot take every connection of a server it shares with other runs.
- * Every space holds at least one connection while it lives: given to a test,
- * ready in a warm pool, or on its way to being recycled or dropped.
+ * Every space counts while it lives: given to a test, ready (in a warm pool,
+ * with a connection open, or left for the run's other processes), or on its
+ * way to being recycled or dropped.
  */
 import { PgspaceError } from './errors.js';
-import { pollUntil } from './poll.js';
-import { CAP_REACHED } from './registry.js';
+import { CAP_REACHED, type Holdings } from './registry.js';
+import { runConnections } from './sizing.js';
 import type { AdminDb } from './spaces.js';
 
 /** Set to change the cap (a whole number ≥ 1). */
 export const MAX_SPACES_VAR = 'PGSPACE_MAX_SPACES';
 
-/** The default is a quarter of max_connections, so four runs at their cap still fit; never more than this. */
+/** The default cap is what lets four serial runs at their caps share the server (see spaceCap); never more than this. */
 const DEFAULT_MOST = 50;
 
-/** How long a new space waits for the run to give one back before failing. */
-const CAP_WAIT_MS = 10_000;
+/** How long a test waits for its run to give a space back, at its cap, before it fails. */
+export const CAP_WAIT_MS = 10_000;
 
 /** The run's cap, and where it comes from (for messages). */
 export interface SpaceCap {
@@ -35,37 +36,53 @@ export function capFromEnv(env: NodeJS.ProcessEnv = process.env): number | undef
   return Number(text);
 }
 
-/** The cap for runs on the server `admin` is connected to. */
+/**
+ * The cap for runs on the server `admin` is connected to: by default a
+ * quarter of the connections the server leaves to non-superusers, less what
+ * a serial run takes besides its spaces (sizing.ts), so four serial runs at
+ * their caps fit, their spaces holding a connection each.
+ */
 export async function spaceCap(admin: AdminDb): Promise<SpaceCap> {
   const set = capFromEnv();
   if (set !== undefined) return { max: set, source: `${MAX_SPACES_VAR}=${set}` };
-  const { rows } = await admin.query<{ max: number }>(`SELECT current_setting('max_connections')::int AS max`);
-  const max = Math.max(1, Math.min(DEFAULT_MOST, Math.floor(rows[0]!.max / 4)));
-  return { max, source: `the default: a quarter of max_connections = ${rows[0]!.max}, at most ${DEFAULT_MOST}; ${MAX_SPACES_VAR} changes it` };
+  const { rows } = await admin.query<{ max: number; reserved: number }>(
+    `SELECT current_setting('max_connections')::int AS max,
+            current_setting('superuser_reserved_connections')::int + coalesce(current_setting('reserved_connections', true)::int, 0) AS reserved`,
+  );
+  const { max, reserved } = rows[0]!;
+  const own = runConnections(0, 1);
+  const cap = Math.max(1, Math.min(DEFAULT_MOST, Math.floor((max - reserved) / 4) - own));
+  return {
+    max: cap,
+    source: `the default: a quarter of max_connections = ${max} less ${reserved} reserved, less a run's own ${own}, at most ${DEFAULT_MOST}; ${MAX_SPACES_VAR} changes it`,
+  };
 }
 
+/** Whether `err` is a new space refused because its run is at its cap (see capSql). */
+export function refusedAtCap(err: unknown): boolean {
+  return (err as { code?: string } | undefined)?.code === CAP_REACHED;
+}
+
+/** Up to this many tests are named in the message. */
+const NAMED = 3;
+
 /**
- * `create()` once the run is under its cap: while it fails with CAP_REACHED
- * it is tried again (spaces being dropped free their places), for at most
- * `waitMs`; then a clear error, never a hang.
+ * The error of a test that waited `waitedMs` for a space while its run was at
+ * its cap, saying what held the run's spaces meanwhile.
  */
-export async function createWithinCap<T>(cap: SpaceCap, create: () => Promise<T>, waitMs = CAP_WAIT_MS): Promise<T> {
-  try {
-    return await pollUntil(
-      'the run to hold fewer spaces',
-      () =>
-        create().catch((err: unknown) => {
-          if ((err as { code?: string }).code === CAP_REACHED) return undefined;
-          throw err;
-        }),
-      { timeoutMs: waitMs, intervalMs: 20 },
-    );
-  } catch (err) {
-    if (!(err instanceof PgspaceError) || !err.message.startsWith('timed out')) throw err;
-    throw new PgspaceError(
-      `this run holds ${cap.max} spaces at once, its cap (${cap.source}), and gave none back within ${waitMs / 1000} s. ` +
-        'A space counts from when it is made until it is dropped: given to a test, ready in a warm pool (up to 4 per process), being recycled or dropped. ' +
-        `A test holding that many spaces at once, or tests that never end, reach it. Hold fewer at once, or raise ${MAX_SPACES_VAR} (and the server's max_connections with it).`,
-    );
-  }
+export function capError(cap: SpaceCap, waitedMs: number, held: Holdings): PgspaceError {
+  const count = (n: number, what: string) => `${n} ${what}`;
+  const named = held.tests.slice(0, NAMED).map((t) => `${JSON.stringify(t.title)}${t.spaces > 1 ? ` (${t.spaces})` : ''}`);
+  const more = held.tests.length > NAMED ? ` and ${held.tests.length - NAMED} more` : '';
+  const given = held.tests.reduce((n, t) => n + t.spaces, 0);
+  const what = [
+    given > 0 ? `${count(given, 'given to tests')}: ${named.join(', ')}${more}` : undefined,
+    held.ready > 0 ? count(held.ready, 'ready in warm pools') : undefined,
+    held.busy > 0 ? count(held.busy, 'being made, recycled or dropped') : undefined,
+  ].filter(Boolean);
+  return new PgspaceError(
+    `this test waited ${(waitedMs / 1000).toFixed(1)} s for a space, and its run held ${cap.max} space(s) at once, its cap (${cap.source}), all that time; ` +
+      `held now: ${what.join('; ') || 'none (they were given back just now)'}. ` +
+      `A test that holds many spaces at once, or tests that never end, reach it. Hold fewer at once, or raise ${MAX_SPACES_VAR} (and the server's max_connections with it).`,
+  );
 }

@@ -14,7 +14,7 @@ import { randomPassword, scramVerifier } from './credentials.js';
 import { PgspaceError, messageOf } from './errors.js';
 import { newSpaceName, OWNER_ROLE, readableName } from './names.js';
 import { pollUntil } from './poll.js';
-import { claimSql, forget, keepSql, registerSql } from './registry.js';
+import { capSql, forget, keepSql, registerSql } from './registry.js';
 import { withAdminClient, type ServerSettings } from './server.js';
 
 const q = pg.escapeIdentifier;
@@ -72,7 +72,7 @@ export async function createSpace(admin: AdminDb, template: string, run: number,
   const space = { name: newSpaceName(), password: randomPassword() };
   const id = q(space.name);
   // Registered in the role's own transaction: whatever exists of a space, the reaper can find.
-  await admin.query(`${Number.isFinite(cap) ? `${claimSql(run, cap)}; ` : ''}${registerSql(space.name, run)}; ${roleSql(space)}`);
+  await admin.query(`${Number.isFinite(cap) ? `${capSql(run, cap)}; ` : ''}${registerSql(space.name, run, template)}; ${roleSql(space)}`);
   try {
     // CREATE DATABASE cannot run in a transaction block, so it is a query of its own, and closed.
     await admin.query(`CREATE DATABASE ${id} TEMPLATE ${q(template)}${strategy} ALLOW_CONNECTIONS false`);

@@ -108,7 +108,7 @@ async function build(admin: pg.ClientBase, server: ServerSettings, name: string,
   }
 }
 
-/** Every template database on the server (a cache: one per schema version, dropped by `npm run spaces:clean`). */
+/** Every template database on the server (a cache: one per schema version, dropped by `pgspace clean`). */
 export async function listTemplates(admin: pg.ClientBase): Promise<string[]> {
   const { rows } = await admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [likePrefix(TEMPLATE_PREFIX)]);
   return rows.map((r) => r.datname);
@@ -148,11 +148,15 @@ export async function dropStaleTemplates(admin: pg.ClientBase): Promise<string[]
   }
 }
 
-/** Drops all but the `n` most recently built templates. */
-export async function keepNewestTemplates(admin: pg.ClientBase, n: number): Promise<void> {
+/**
+ * Drops all but `keep` and the `n` most recently built templates: a suite
+ * whose tests build throwaway templates must not push out the project's own
+ * schemas' (see warm-up.ts), which every run uses.
+ */
+export async function keepNewestTemplates(admin: pg.ClientBase, n: number, keep: string[] = []): Promise<void> {
   const { rows } = await admin.query<{ datname: string }>(
-    `SELECT datname FROM pg_database WHERE datname LIKE $1 AND datistemplate ORDER BY oid DESC OFFSET $2`,
-    [likePrefix(TEMPLATE_PREFIX), n],
+    `SELECT datname FROM pg_database WHERE datname LIKE $1 AND datistemplate AND datname <> ALL($3) ORDER BY oid DESC OFFSET $2`,
+    [likePrefix(TEMPLATE_PREFIX), n, keep],
   );
   for (const { datname } of rows) await dropTemplate(admin, datname);
 }

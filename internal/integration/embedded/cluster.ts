@@ -100,6 +100,9 @@ function freePort(): Promise<number> {
   });
 }
 
+/** Cluster directories this process made and has not deleted yet: what to stop if it is interrupted before its run holds them. */
+const made = new Set<string>();
+
 /**
  * Stops whatever server runs on `dir`'s data (fast shutdown, SIGKILL after
  * 10 s) and deletes `dir`. Given `seed`, data that stopped cleanly is first
@@ -119,6 +122,7 @@ export async function stopCluster(dir: string, seed?: { path: string; checkout: 
   }
   if (seed && clean) await leaveSeed(dataDirOf(dir), seed.path, seed.checkout).catch(() => undefined);
   await fs.rm(dir, { recursive: true, force: true });
+  made.delete(dir);
 }
 
 /**
@@ -133,6 +137,18 @@ export function stopClusterNow(dir: string): void {
     if (!pollUntilSync(() => postmasterPid(dataDirOf(dir)) === undefined, { timeoutMs: 5_000 })) process.kill(pid, 'SIGKILL');
   }
   rmSync(dir, { recursive: true, force: true });
+  made.delete(dir);
+}
+
+/**
+ * Stops (see stopClusterNow) every cluster this process made and still has,
+ * for a process interrupted while its run starts, before the run holds the
+ * cluster; how many there were.
+ */
+export function stopMadeClustersNow(): number {
+  const dirs = [...made];
+  for (const dir of dirs) stopClusterNow(dir);
+  return dirs.length;
 }
 
 /** What Postgres said when it would not start: its FATAL line, after the line before it (the setting it refused, say). */
@@ -155,6 +171,7 @@ export async function startCluster(settings: Record<string, string> = {}): Promi
   const user = serverUser();
   const dir = path.join(place.root, `${Date.now().toString(36)}-${randomSuffix(6)}`);
   await fs.mkdir(dir, { mode: 0o700 });
+  made.add(dir);
   const record: ClusterRecord = { owner: currentOwner(), createdAt: new Date().toISOString() };
   try {
     await writeRecord(dir, record); // first: from here on, the next run can tell this cluster is ours
@@ -334,7 +351,13 @@ export async function reapClusters(checkout = currentOwner().checkout): Promise<
   for (const root of clusterRoots()) await reapSeeds(root);
   for (const c of await listClusters()) {
     if (c.state === 'abandoned') {
+      // A server still up there outlived a run that was interrupted (Ctrl-C, a kill) before it could stop it.
+      const pid = postmasterPid(dataDirOf(c.dir));
       await stopCluster(c.dir);
+      if (pid !== undefined) {
+        const whose = c.record?.owner.checkout === checkout ? 'this checkout' : (c.record?.owner.checkout ?? 'an unknown checkout');
+        said.push(`stopped the embedded Postgres (pid ${pid}) that an interrupted run of ${whose} left running; its data (${c.dir}) is deleted`);
+      }
       continue;
     }
     if (c.state !== 'kept') continue;

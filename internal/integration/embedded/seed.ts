@@ -131,17 +131,27 @@ export async function extrasOf(server: ServerSettings, admin: pg.Client): Promis
 }
 
 
+/** The checkout a seed was left for, if it says. */
+function checkoutOfSeed(seed: string): string | undefined {
+  try {
+    return (JSON.parse(readFileSync(path.join(seed, ABOUT), 'utf8')) as { checkout?: string }).checkout;
+  } catch {
+    return undefined; // unreadable: treated as gone
+  }
+}
+
+/** Every seed in `root` left for `checkout`, whatever binaries version or seed format it was left by. */
+export async function seedsOf(root: string, checkout: string): Promise<string[]> {
+  const names = await fs.readdir(root).catch(() => [] as string[]);
+  return names.filter((n) => SEED_NAME.test(n) && checkoutOfSeed(path.join(root, n)) === checkout).map((n) => path.join(root, n));
+}
+
 /** Deletes seeds in `root` whose checkout is gone or that no run has taken for a week. */
 export async function reapSeeds(root: string): Promise<void> {
   const names = await fs.readdir(root).catch(() => [] as string[]);
   for (const name of names.filter((n) => SEED_NAME.test(n))) {
     const seed = path.join(root, name);
-    let checkout: string | undefined;
-    try {
-      checkout = (JSON.parse(readFileSync(path.join(seed, ABOUT), 'utf8')) as { checkout?: string }).checkout;
-    } catch {
-      /* unreadable: treated as gone */
-    }
+    const checkout = checkoutOfSeed(seed);
     const idle = Date.now() - (await fs.stat(seed).then((s) => s.mtimeMs, () => 0));
     if (!checkout || !existsSync(checkout) || idle > MAX_IDLE_MS) await fs.rm(seed, { recursive: true, force: true });
   }

@@ -7,6 +7,9 @@ import { schemaOf, type NewSpaceOptions } from './test-space.js';
 
 const held = new Map<Mocha.Runnable, HeldSpace[]>();
 
+/** How much longer than its timeout a test may spend waiting for a space before mocha stops it. */
+const WAIT_LIMIT_MS = 180_000;
+
 export type { NewSpaceOptions };
 
 function owningTest(ctx: Mocha.Context | undefined): Mocha.Runnable {
@@ -23,6 +26,8 @@ function owningTest(ctx: Mocha.Context | undefined): Mocha.Runnable {
  * Gives the calling test a fresh space: a new role and database, migrated,
  * with a pool logged in as that role and config.d rendered for it. After the
  * test it is dropped, or, if the test failed, kept and shown in the failure.
+ * What it waits for (a template only this test's schema needs, the run's cap)
+ * is kept out of the test's timeout.
  *
  *     it('saves a training', async function () {
  *       const space = await newSpace(this);
@@ -33,9 +38,18 @@ export async function newSpace(ctx: Mocha.Context, options: NewSpaceOptions = {}
   const test = owningTest(ctx);
   const spaces = held.get(test) ?? [];
   held.set(test, spaces);
-  const h = await session().acquire(await schemaOf(options), test.fullTitle());
-  spaces.push(h);
-  return h.space;
+  const timeout = ctx.timeout();
+  const started = performance.now();
+  // While it waits: the helper's own deadlines (a template another run builds: 120 s), and a last resort.
+  if (timeout > 0) ctx.timeout(timeout + WAIT_LIMIT_MS);
+  try {
+    const h = await session().acquire(await schemaOf(options), test.fullTitle());
+    spaces.push(h);
+    return h.space;
+  } finally {
+    // The whole timeout again from here, and the run's duration check allows for the wait.
+    if (timeout > 0) ctx.timeout(timeout + Math.ceil(performance.now() - started));
+  }
 }
 
 /** Whether the test passed (or was skipped) and none of its hooks failed. */

@@ -15,6 +15,7 @@ import Mocha from 'mocha';
 import { exitWhenIdle } from '../core/exit-status.js';
 import { closeSession, currentSession } from '../core/session.js';
 import { releaseSpaces } from './mocha-spaces.js';
+import { warmDefault } from './test-space.js';
 import { stopRun, watchRunner } from './mocha-runner.js';
 import { shardMocha } from './mocha-shard.js';
 import { beginRun, endRun, failOnBrokenRun } from './run-hooks.js';
@@ -40,8 +41,12 @@ export async function mochaGlobalTeardown(): Promise<void> {
   exitWhenIdle();
 }
 
-/** Root hooks: every test's spaces are released right after it. */
+/** Root hooks: the first ready spaces before the first test (per file in a parallel worker); every test's spaces released right after it. */
 export const mochaHooks = {
+  async beforeAll(this: Mocha.Context) {
+    this.timeout(120_000); // its own: no test's timeout pays for it
+    await warmDefault();
+  },
   async afterEach(this: Mocha.Context) {
     await releaseSpaces(this.currentTest);
   },

@@ -5,15 +5,19 @@
  *
  * and in a test: `const space = await newSpace(t)`.
  */
-import { after, afterEach, beforeEach, type TestContext } from 'node:test';
+import { after, afterEach, before, beforeEach, type TestContext } from 'node:test';
+import { messageOf } from '../core/errors.js';
 import { closeSession } from '../core/session.js';
 import type { Space } from '../core/space.js';
 import { captureOutput } from '../trace/logs.js';
 import { endTrace, startTrace, type OpenTrace } from '../trace/recorder.js';
 import { installCapture } from '../trace/run-trace.js';
-import { holdSpace, type NewSpaceOptions } from './test-space.js';
+import { holdSpace, warmDefault, type NewSpaceOptions } from './test-space.js';
 
 installCapture();
+
+// This file's process gets its first ready spaces before its first test, with a timeout of its own.
+before(warmDefault, { timeout: 120_000 });
 
 // Each test file runs in a process of its own: close its pools at the end, or they keep it alive.
 after(() => closeSession());
@@ -46,13 +50,30 @@ afterEach(async (t) => {
  *       const space = await newSpace(t);
  *     });
  */
-export function newSpace(t: TestContext, options: NewSpaceOptions = {}): Promise<Space> {
-  return holdSpace(t.fullName, options, (release) => {
-    const test = tests.get(t);
-    // `passed` is set before after-hooks run (Node 22+), though @types/node lists it for suites only.
-    if (test) test.releases.push(release);
-    else t.after((ctx) => release(!(ctx as TestContext & { passed: boolean }).passed));
-  });
+export async function newSpace(t: TestContext, options: NewSpaceOptions = {}): Promise<Space> {
+  // node:test tells no test its timeout; it aborts the test's signal when it is over, and reports that
+  // itself: newSpace() says on stderr what it was waiting for then.
+  const cutoff = new AbortController();
+  const stop = () => cutoff.abort('the test was stopped (its timeout, or the run ending)');
+  t.signal.addEventListener('abort', stop, { once: true });
+  try {
+    return await holdSpace(
+      t.fullName,
+      options,
+      (release) => {
+        const test = tests.get(t);
+        // `passed` is set before after-hooks run (Node 22+), though @types/node lists it for suites only.
+        if (test) test.releases.push(release);
+        else t.after((ctx) => release(!(ctx as TestContext & { passed: boolean }).passed));
+      },
+      cutoff.signal,
+    );
+  } catch (err) {
+    if (cutoff.signal.aborted) process.stderr.write(`\n${t.fullName}: ${messageOf(err)}\n`);
+    throw err;
+  } finally {
+    t.signal.removeEventListener('abort', stop);
+  }
 }
 
 export type { NewSpaceOptions };

@@ -14,21 +14,31 @@ import { PgspaceError, readProperty, textOf } from '../core/errors.js';
 import { failRun } from '../core/exit-status.js';
 import { onRunBroken } from '../core/run-health.js';
 import { abandonRun, finishRun, startRun, type Run } from '../core/run.js';
+import { stopMadeClustersNow } from '../embedded/cluster.js';
+import { warmUp } from '../core/warm-up.js';
 import { beginTraceRun, endTraceRun } from '../trace/run-trace.js';
 
 let run: Run | undefined;
 /** The run from its start until its end is over: what to give up if the process goes first. */
 let open: Run | undefined;
 let runner = '';
+/** While startRun runs: an embedded server it started is not the run's yet. */
+let starting = false;
 let began = false;
 let ended = false;
 
-/** Gives up the open run at once (see abandonRun); what it did, or undefined when no run is open. */
+/**
+ * Gives up the open run at once (see abandonRun), or, while it starts, the
+ * embedded server it started; what it did, or undefined when there was
+ * nothing to give up.
+ */
 function abandon(): string | undefined {
-  const giving = open;
+  const [giving, wasStarting] = [open, starting];
   open = run = undefined;
   ended = true;
-  return giving && abandonRun(giving);
+  starting = false;
+  if (giving) return abandonRun(giving);
+  return wasStarting && stopMadeClustersNow() > 0 ? 'stopped the embedded Postgres' : undefined;
 }
 
 function onExit(code: number): void {
@@ -38,20 +48,12 @@ function onExit(code: number): void {
   if (!process.exitCode) process.exitCode = 1;
 }
 
-let interrupted: NodeJS.Signals | undefined;
-/** Whether the run is starting: a signal then waits for the server to be up, to stop it (see beginRun). */
-let starting = false;
+let interrupted = false;
 function onSignal(signal: NodeJS.Signals): void {
   if (interrupted) return; // mocha's parent passes on a Ctrl-C as SIGINT and then SIGTERM
-  interrupted = signal;
-  failRun();
-  if (starting) return;
-  stopFor(signal);
-}
-
-/** Gives up the run for `signal`, saying so, and exits unless the runner handles the signal itself. */
-function stopFor(signal: NodeJS.Signals): void {
+  interrupted = true;
   const what = abandon();
+  failRun();
   process.stderr.write(`\npgspace: ${signal}: the run stops here${what ? `; ${what}` : ''}.\n`);
   // A runner that handles the signal itself (Vitest, node:test) exits on its own; mocha does not.
   if (process.listenerCount(signal) === 1) process.exit(128 + os.constants.signals[signal]);
@@ -71,28 +73,28 @@ function guardRun(): void {
 }
 
 /**
- * Starts the run of runner `name`: trace collection, server, lock, reaping. A problem the user can fix
- * (unreachable server, broken config template) ends the process with its
- * message alone, instead of a runner's stack dump.
+ * Starts the run of runner `name`: trace collection, server, lock, reaping,
+ * then the templates and first spaces (warm-up.ts), so no test pays for them.
+ * A problem the user can fix (unreachable server, broken config template)
+ * ends the process with its message alone, instead of a runner's stack dump.
  */
 export async function beginRun(name: string): Promise<void> {
   if (began) return;
   began = true;
   runner = name;
   beginTraceRun();
-  // Watching from before the server starts: a signal while it starts must not leave it running.
-  guardRun();
-  starting = true;
+  guardRun(); // from here: a Ctrl-C while the run starts must not leave its server running
   try {
+    starting = true;
     open = run = await startRun();
+    starting = false;
+    await warmUp();
   } catch (err) {
+    starting = false;
     if (!(err instanceof PgspaceError)) throw err;
     process.stderr.write(`\n${err.stack}\n\n`);
     process.exit(1);
-  } finally {
-    starting = false;
   }
-  if (interrupted) stopFor(interrupted);
 }
 
 /**

@@ -5,20 +5,26 @@
  *
  * and in a test: `const space = await newSpace()`.
  */
-import { afterAll, beforeEach, expect, onTestFinished, TestRunner, type TestContext } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect, onTestFinished, TestRunner, type TestContext } from 'vitest';
 import { currentSession } from '../core/session.js';
 import type { Space } from '../core/space.js';
 import { captureOutput } from '../trace/logs.js';
 import { endTrace, startTrace, type OpenTrace } from '../trace/recorder.js';
 import { installCapture } from '../trace/run-trace.js';
-import { holdSpace, type NewSpaceOptions } from './test-space.js';
+import { holdSpace, warmDefault, type NewSpaceOptions } from './test-space.js';
 
 installCapture();
 
 type Task = TestContext['task'];
 type Release = (failed: boolean) => Promise<void>;
-/** The tests of this file not yet finished: their trace, and their spaces' releases. */
-const open = new Map<Task, { trace?: OpenTrace; releases: Release[] }>();
+/** The tests of this file not yet finished: their trace, their spaces' releases, and when they started (performance.now()). */
+const open = new Map<Task, { trace?: OpenTrace; releases: Release[]; started: number }>();
+
+/** newSpace() gives up this long before the test's own timeout, to say what it waited for. */
+const TIMEOUT_MARGIN_MS = 250;
+
+// This file's test process gets its first ready spaces before its first test, with a hook timeout of its own.
+beforeAll(warmDefault, 120_000);
 
 /** Releases `task`'s spaces (kept if it failed), then ends its trace. */
 async function finish(task: Task): Promise<void> {
@@ -34,7 +40,7 @@ async function finish(task: Task): Promise<void> {
 // Each test of a file that uses pgspace is traced, and finished when Vitest says it is.
 beforeEach((ctx) => {
   const trace = startTrace(ctx.task.fullName, 'vitest', ctx.task.file?.filepath);
-  open.set(ctx.task, { trace, releases: [] });
+  open.set(ctx.task, { trace, releases: [], started: performance.now() });
   captureOutput(trace !== undefined);
   ctx.onTestFinished(() => finish(ctx.task));
 });
@@ -55,13 +61,27 @@ afterAll(async () => {
  *       const space = await newSpace();
  *     });
  */
-export function newSpace(options: NewSpaceOptions = {}): Promise<Space> {
+export async function newSpace(options: NewSpaceOptions = {}): Promise<Space> {
   const task = TestRunner.getCurrentTest<Task | undefined>();
-  return holdSpace(expect.getState().currentTestName ?? 'a vitest test', options, (release) => {
-    const test = task && open.get(task);
-    if (test) test.releases.push(release);
-    else onTestFinished((ctx) => release(ctx.task.result?.state === 'fail')); // a file this module's beforeEach does not cover
-  });
+  // Vitest's timeout cannot be stretched: newSpace() stops waiting just before it, saying for what.
+  const timeout = task?.timeout ?? 0;
+  const started = (task && open.get(task)?.started) ?? performance.now();
+  const cutoff = new AbortController();
+  const timer = timeout > 0 ? setTimeout(() => cutoff.abort(`the test's timeout (${timeout} ms) is near`), timeout - (performance.now() - started) - TIMEOUT_MARGIN_MS) : undefined;
+  try {
+    return await holdSpace(
+      expect.getState().currentTestName ?? 'a vitest test',
+      options,
+      (release) => {
+        const test = task && open.get(task);
+        if (test) test.releases.push(release);
+        else onTestFinished((ctx) => release(ctx.task.result?.state === 'fail')); // a file this module's beforeEach does not cover
+      },
+      cutoff.signal,
+    );
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export type { NewSpaceOptions };
