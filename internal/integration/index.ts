@@ -3,8 +3,8 @@
  * fresh Postgres role + database. See README.md, "Writing a test".
  */
 export { newSpace, type NewSpaceOptions } from './runners/mocha-spaces.js';
-export type { Space } from './core/space.js';
-export { nodePgMigrate, type Migrator, type NodePgMigrateOptions } from './core/migrator.js';
-export { defineConfig, type ProjectConfig } from './core/project-config.js';
-export { PgspaceError } from './core/errors.js';
-export { traceLogStream } from './trace/logs.js';
+export type { Space } from './session/space.js';
+export { nodePgMigrate, type Migrator, type NodePgMigrateOptions } from './templates/migrator.js';
+export { defineConfig, type ProjectConfig } from './config/project-config.js';
+export { PgspaceError, type PgspaceErrorCode } from './common/errors.js';
+export { traceLogStream } from './runners/tracing.js';

@@ -19,7 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startCluster } from '../../internal/integration/embedded/cluster.js';
-import { serverUrl } from '../../internal/integration/core/server.js';
+import { serverUrl } from '../../internal/integration/server/server.js';
 import { readJUnit, timesFor } from '../../internal/integration/shard/junit-timings.js';
 import { splitFiles } from '../../internal/integration/shard/split.js';
 import { root, runCommand } from '../support/run-mocha.js';

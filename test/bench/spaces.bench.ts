@@ -18,13 +18,13 @@
 import os from 'node:os';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
-import { scramVerifier, randomPassword } from '../../internal/integration/core/credentials.js';
+import { scramVerifier, randomPassword } from '../../internal/integration/common/credentials.js';
 import { migrators } from '../../pgspace.config.js';
-import { finishRun, startRun } from '../../internal/integration/core/run.js';
-import { closeSession, POOL_CONCURRENCY, POOL_SIZE, Session } from '../../internal/integration/core/session.js';
-import { newSpaceName, OWNER_ROLE } from '../../internal/integration/core/names.js';
-import { clientConfig, type ServerSettings } from '../../internal/integration/core/server.js';
-import { createSpace, createStrategy, dropSpace } from '../../internal/integration/core/spaces.js';
+import { finishRun, startRun } from '../../internal/integration/run/run.js';
+import { closeSession, POOL_CONCURRENCY, POOL_SIZE, Session } from '../../internal/integration/session/session.js';
+import { newSpaceName, OWNER_ROLE } from '../../internal/integration/common/names.js';
+import { clientConfig, type ServerSettings } from '../../internal/integration/server/server.js';
+import { createSpace, createStrategy, dropSpace } from '../../internal/integration/spaces/spaces.js';
 import { loadTrainingsConfig } from '../../src/trainings/config.js';
 import { buildTrainingsService } from '../../src/trainings/service.js';
 

@@ -3,10 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfigTemplates } from '../../internal/integration/core/config-templates.js';
-import { PgspaceError } from '../../internal/integration/core/errors.js';
-import { nodePgMigrate } from '../../internal/integration/core/migrator.js';
-import { ensureTemplate, templateName } from '../../internal/integration/core/template.js';
+import { loadConfigTemplates } from '../../internal/integration/config/config-templates.js';
+import { PgspaceError } from '../../internal/integration/common/errors.js';
+import { nodePgMigrate } from '../../internal/integration/templates/migrator.js';
+import { ensureTemplate, templateName } from '../../internal/integration/templates/template.js';
 import { runServer, withAdmin } from '../support/admin.js';
 
 describe('bad input gets a clear error', function () {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import pg from 'pg';
-import { Session, type HeldSpace } from '../../internal/integration/core/session.js';
+import { Session, type HeldSpace } from '../../internal/integration/session/session.js';
 import { tenants } from '../fixtures/schemas/tenants/schema.js';
 import { adminQuery, ownRun, runServer } from '../support/admin.js';
 import { spaceState, stateDiff } from '../support/space-state.js';

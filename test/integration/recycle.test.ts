@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import pg from 'pg';
-import { lineage, Session, type HeldSpace } from '../../internal/integration/core/session.js';
-import { dropSpace } from '../../internal/integration/core/spaces.js';
-import type { Space } from '../../internal/integration/core/space.js';
-import type { Migrator } from '../../internal/integration/core/migrator.js';
-import { pollUntil } from '../../internal/integration/core/poll.js';
+import { lineage, Session, type HeldSpace } from '../../internal/integration/session/session.js';
+import { dropSpace } from '../../internal/integration/spaces/spaces.js';
+import type { Space } from '../../internal/integration/session/space.js';
+import type { Migrator } from '../../internal/integration/templates/migrator.js';
+import { pollUntil } from '../../internal/integration/common/poll.js';
 import { migrators } from '../../pgspace.config.js';
 import { tenants } from '../fixtures/schemas/tenants/schema.js';
 import { adminQuery, ownRun, runServer, withAdmin } from '../support/admin.js';

@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import pg from 'pg';
-import { keptBy } from '../../internal/integration/core/registry.js';
-import { MAX_KEPT, Session, session } from '../../internal/integration/core/session.js';
-import { dropSpacesWhere } from '../../internal/integration/core/reaper.js';
-import { dropStaleTemplates, listTemplates } from '../../internal/integration/core/template.js';
-import { TEMPLATE_PREFIX } from '../../internal/integration/core/names.js';
-import { pollUntil } from '../../internal/integration/core/poll.js';
+import { keptBy } from '../../internal/integration/server/registry.js';
+import { MAX_KEPT, Session, session } from '../../internal/integration/session/session.js';
+import { dropSpacesWhere } from '../../internal/integration/spaces/reaper.js';
+import { dropStaleTemplates, listTemplates } from '../../internal/integration/templates/template.js';
+import { TEMPLATE_PREFIX } from '../../internal/integration/common/names.js';
+import { pollUntil } from '../../internal/integration/common/poll.js';
 import { migrators } from '../../pgspace.config.js';
 import { liveRun, runServer, withAdmin } from '../support/admin.js';
 

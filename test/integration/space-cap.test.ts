@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import pg from 'pg';
-import { CAP_REACHED, keepSql } from '../../internal/integration/core/registry.js';
-import { dropSpacesWhere } from '../../internal/integration/core/reaper.js';
-import { Session, session, type HeldSpace } from '../../internal/integration/core/session.js';
-import { capFromEnv, MAX_SPACES_VAR } from '../../internal/integration/core/space-cap.js';
-import { clientConfig } from '../../internal/integration/core/server.js';
-import { createSpace, createStrategy, dropSpace } from '../../internal/integration/core/spaces.js';
+import { CAP_REACHED, keepSql } from '../../internal/integration/server/registry.js';
+import { dropSpacesWhere } from '../../internal/integration/spaces/reaper.js';
+import { Session, session, type HeldSpace } from '../../internal/integration/session/session.js';
+import { capFromEnv, MAX_SPACES_VAR } from '../../internal/integration/spaces/space-cap.js';
+import { clientConfig } from '../../internal/integration/server/server.js';
+import { createSpace, createStrategy, dropSpace } from '../../internal/integration/spaces/spaces.js';
 import { migrators } from '../../pgspace.config.js';
 import { liveRun, runServer, withAdmin } from '../support/admin.js';
 

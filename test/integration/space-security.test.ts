@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import pg from 'pg';
 import { newSpace, type Space } from '../../internal/integration/index.js';
-import { LOCK_CLASS } from '../../internal/integration/core/locks.js';
-import { isRunAlive } from '../../internal/integration/core/reaper.js';
-import { sealWarning } from '../../internal/integration/core/seal-check.js';
-import { dropSpace } from '../../internal/integration/core/spaces.js';
+import { LOCK_CLASS } from '../../internal/integration/server/locks.js';
+import { isRunAlive } from '../../internal/integration/spaces/reaper.js';
+import { sealWarning } from '../../internal/integration/server/seal-check.js';
+import { dropSpace } from '../../internal/integration/spaces/spaces.js';
 import { existing, runServer, withAdmin } from '../support/admin.js';
 
 // Each door a test's code could try from inside its space (logged in as the

@@ -5,10 +5,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type pg from 'pg';
-import { nodePgMigrate, type Migrator } from '../../internal/integration/core/migrator.js';
-import { pollUntil } from '../../internal/integration/core/poll.js';
-import { dropTemplate, ensureTemplate, templateName } from '../../internal/integration/core/template.js';
-import { withAdminClient } from '../../internal/integration/core/server.js';
+import { nodePgMigrate, type Migrator } from '../../internal/integration/templates/migrator.js';
+import { pollUntil } from '../../internal/integration/common/poll.js';
+import { dropTemplate, ensureTemplate, templateName } from '../../internal/integration/templates/template.js';
+import { withAdminClient } from '../../internal/integration/server/server.js';
 import { runServer, withAdmin } from '../support/admin.js';
 import { root } from '../support/run-mocha.js';
 

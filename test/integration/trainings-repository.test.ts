@@ -5,7 +5,7 @@ import { postgresTrainingsRepository } from '../../src/trainings/adapters/postgr
 import { trainingsApp } from '../../src/trainings/app/trainings-app.js';
 import type { UsersService } from '../../src/trainings/app/ports.js';
 import { DomainError } from '../../src/trainings/domain/errors.js';
-import { pollUntil } from '../../internal/integration/core/poll.js';
+import { pollUntil } from '../../internal/integration/common/poll.js';
 
 const now = new Date('2030-01-07T10:00:00Z');
 const clock = { now: () => now };

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { listClusters } from '../../internal/integration/embedded/cluster.js';
 import { postmasterPid } from '../../internal/integration/embedded/record.js';
-import { pollUntil } from '../../internal/integration/core/poll.js';
+import { pollUntil } from '../../internal/integration/common/poll.js';
 import { OWN_SERVER, root, runMocha } from '../support/run-mocha.js';
 
 // While a pgspace run is open its exit status reflects every failure it saw, whatever the test code

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { dropSpace } from '../../internal/integration/core/spaces.js';
+import { dropSpace } from '../../internal/integration/spaces/spaces.js';
 import { runServer, withAdmin } from '../support/admin.js';
 import { root, runCommand, runMocha, type MochaRun } from '../support/run-mocha.js';
 import { pageData } from '../support/trace-page.js';

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import path from 'node:path';
 import pg from 'pg';
-import { dropSpace } from '../../internal/integration/core/spaces.js';
+import { dropSpace } from '../../internal/integration/spaces/spaces.js';
 import { runServer, withAdmin } from '../support/admin.js';
 import { root, runCommand as run } from '../support/run-mocha.js';
 

@@ -6,11 +6,11 @@ import path from 'node:path';
 import pg from 'pg';
 import type { ChildProcess } from 'node:child_process';
 import { listClusters, reapClusters, startCluster, type FoundCluster } from '../../internal/integration/embedded/cluster.js';
-import { pollUntil } from '../../internal/integration/core/poll.js';
+import { pollUntil } from '../../internal/integration/common/poll.js';
 import { ownerAlive, postmasterPid } from '../../internal/integration/embedded/record.js';
-import { serverUrl } from '../../internal/integration/core/server.js';
-import { MAX_KEPT } from '../../internal/integration/core/session.js';
-import { dropSpace } from '../../internal/integration/core/spaces.js';
+import { serverUrl } from '../../internal/integration/server/server.js';
+import { MAX_KEPT } from '../../internal/integration/session/session.js';
+import { dropSpace } from '../../internal/integration/spaces/spaces.js';
 import { existing, runServer, withAdmin } from '../support/admin.js';
 import { freshCheckout, killGroup, OWN_SERVER, root, runMocha } from '../support/run-mocha.js';
 
@@ -172,7 +172,7 @@ describe('the exit status', function () {
     const script = path.join(await mkdtemp(path.join(os.tmpdir(), 'pgspace-exit-')), 'exit.ts');
     await writeFile(
       script,
-      `import { failRun } from ${JSON.stringify(path.join(root, 'internal/integration/core/exit-status.ts'))};\n` +
+      `import { failRun } from ${JSON.stringify(path.join(root, 'internal/integration/run/exit-status.ts'))};\n` +
         `failRun();\nprocess.on('exit', () => { process.exitCode = 0; }); // what mocha does with 0 failures\n`,
     );
     const { spawnSync } = await import('node:child_process');

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import type { ChildProcess } from 'node:child_process';
 import pg from 'pg';
-import { pollUntil } from '../../internal/integration/core/poll.js';
-import { listSpaces } from '../../internal/integration/core/reaper.js';
-import { dropSpace } from '../../internal/integration/core/spaces.js';
+import { pollUntil } from '../../internal/integration/common/poll.js';
+import { listSpaces } from '../../internal/integration/spaces/reaper.js';
+import { dropSpace } from '../../internal/integration/spaces/spaces.js';
 import { existing, runServer, withAdmin } from '../support/admin.js';
 import { killGroup, runMocha } from '../support/run-mocha.js';
 

@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { startCluster, type EmbeddedCluster } from '../../internal/integration/embedded/cluster.js';
-import { serverUrl } from '../../internal/integration/core/server.js';
-import { dropTemplate, listTemplates } from '../../internal/integration/core/template.js';
+import { serverUrl } from '../../internal/integration/server/server.js';
+import { dropTemplate, listTemplates } from '../../internal/integration/templates/template.js';
 import { freshCheckout, runMocha } from '../support/run-mocha.js';
 
 // SHARD=i/n on the real suite: four shards at once on one fresh server, as four Jenkins agents

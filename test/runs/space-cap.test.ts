@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { startCluster } from '../../internal/integration/embedded/cluster.js';
-import { serverUrl } from '../../internal/integration/core/server.js';
-import { runConnections } from '../../internal/integration/core/sizing.js';
+import { serverUrl } from '../../internal/integration/server/server.js';
+import { runConnections } from '../../internal/integration/spaces/sizing.js';
 import { runMocha } from '../support/run-mocha.js';
 
 // A run's cap on spaces as a budget: whole runs of one-space tests (test/fixtures/one-space-suite, eight

@@ -3,13 +3,13 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { startCluster, type EmbeddedCluster } from '../../internal/integration/embedded/cluster.js';
-import { LOCK_CLASS } from '../../internal/integration/core/locks.js';
-import { OWNER_ROLE } from '../../internal/integration/core/names.js';
-import { isRunAlive } from '../../internal/integration/core/reaper.js';
-import { ensureRegistry } from '../../internal/integration/core/registry.js';
-import { serverUrl, withAdminClient, type ServerSettings } from '../../internal/integration/core/server.js';
-import { createSpace, createStrategy, dropSpace, type SpaceIdentity } from '../../internal/integration/core/spaces.js';
-import { ensureTemplate } from '../../internal/integration/core/template.js';
+import { LOCK_CLASS } from '../../internal/integration/server/locks.js';
+import { OWNER_ROLE } from '../../internal/integration/common/names.js';
+import { isRunAlive } from '../../internal/integration/spaces/reaper.js';
+import { ensureRegistry } from '../../internal/integration/server/registry.js';
+import { serverUrl, withAdminClient, type ServerSettings } from '../../internal/integration/server/server.js';
+import { createSpace, createStrategy, dropSpace, type SpaceIdentity } from '../../internal/integration/spaces/spaces.js';
+import { ensureTemplate } from '../../internal/integration/templates/template.js';
 import { runCommand, runMocha } from '../support/run-mocha.js';
 
 // A server a user brings need not seal spaces at login: its pg_hba.conf lets any role try any

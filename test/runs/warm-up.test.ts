@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { startCluster, type EmbeddedCluster } from '../../internal/integration/embedded/cluster.js';
-import { serverUrl } from '../../internal/integration/core/server.js';
+import { serverUrl } from '../../internal/integration/server/server.js';
 import { CHILD_TRACE_DIR, root, runCommand, runMocha } from '../support/run-mocha.js';
 
 // No test pays for infrastructure inside its own timeout: test/fixtures/slow-schema's schemas take

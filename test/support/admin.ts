@@ -1,8 +1,8 @@
 /** An admin connection to the run's server, for tests that inspect what the helper did. */
 import pg from 'pg';
-import { LOCK_CLASS } from '../../internal/integration/core/locks.js';
-import { dropSpacesWhere } from '../../internal/integration/core/reaper.js';
-import { ADMIN_URL_VAR, clientConfig, parseServerUrl, withAdminClient, type ServerSettings } from '../../internal/integration/core/server.js';
+import { LOCK_CLASS } from '../../internal/integration/server/locks.js';
+import { dropSpacesWhere } from '../../internal/integration/spaces/reaper.js';
+import { ADMIN_URL_VAR, clientConfig, parseServerUrl, withAdminClient, type ServerSettings } from '../../internal/integration/server/server.js';
 
 /** The server this test run uses (set up by the pgspace mocha plugin). */
 export function runServer(): ServerSettings {

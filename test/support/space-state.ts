@@ -13,8 +13,8 @@
  * temporary object and never drops.
  */
 import pg from 'pg';
-import { pollUntil } from '../../internal/integration/core/poll.js';
-import { clientConfig } from '../../internal/integration/core/server.js';
+import { pollUntil } from '../../internal/integration/common/poll.js';
+import { clientConfig } from '../../internal/integration/server/server.js';
 import { adminQuery, runServer } from './admin.js';
 
 /** Objects made by initdb have OIDs below this; everything else a template or a test made. */

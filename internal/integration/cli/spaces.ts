@@ -16,14 +16,14 @@ import { clusterSettings, listClusters, stopCluster, type FoundCluster } from '.
 import { clusterRoots } from '../embedded/data-place.js';
 import { checkoutOf } from '../embedded/record.js';
 import { seedsOf } from '../embedded/seed.js';
-import { orphanedParts } from '../trace/run-trace.js';
-import { messageOf } from '../core/errors.js';
-import { OWNER_ROLE } from '../core/names.js';
-import { dropSpacesWhere, isRunAlive, listSpaces } from '../core/reaper.js';
-import { configuredServer, withAdminClient, type ServerSettings } from '../core/server.js';
-import { spaceFacts } from '../core/space.js';
-import { dropRole } from '../core/spaces.js';
-import { dropTemplate, listTemplates } from '../core/template.js';
+import { orphanedParts } from '../trace/dir.js';
+import { messageOf } from '../common/errors.js';
+import { OWNER_ROLE } from '../common/names.js';
+import { dropSpacesWhere, isRunAlive, listSpaces } from '../spaces/reaper.js';
+import { configuredServer, withAdminClient, type ServerSettings } from '../server/server.js';
+import { spaceFacts } from '../session/space.js';
+import { dropRole } from '../spaces/spaces.js';
+import { dropTemplate, listTemplates } from '../templates/template.js';
 
 function age(at: Date): string {
   const s = Math.round((Date.now() - at.getTime()) / 1000);

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { traceDir, TRACED_RUNNERS, tracePage } from '../trace/run-trace.js';
+import { traceDir, TRACED_RUNNERS, tracePage } from '../trace/dir.js';
 
 function opener(): string | undefined {
   if (process.platform === 'darwin') return 'open';

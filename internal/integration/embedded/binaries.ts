@@ -9,8 +9,8 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { PgspaceError, messageOf } from '../core/errors.js';
-import { randomSuffix } from '../core/names.js';
+import { PgspaceError, messageOf } from '../common/errors.js';
+import { randomSuffix } from '../common/names.js';
 import { runAs, type OsUser } from './os-user.js';
 import { userRoot } from './user-root.js';
 
@@ -28,7 +28,7 @@ async function packageBinaries(): Promise<{ initdb: string; postgres: string }> 
   try {
     return (await import(pkg)) as { initdb: string; postgres: string };
   } catch (err) {
-    throw new PgspaceError(
+    throw new PgspaceError('embedded', 
       `no embedded Postgres binaries for ${process.platform}-${process.arch} (${pkg}: ${messageOf(err)}). ` +
         'Run `npm install`, or set PGSPACE_ADMIN_URL to a Postgres server of your own (a superuser URL).',
     );
@@ -84,7 +84,7 @@ export async function binaries(user: OsUser): Promise<Binaries> {
     const native = path.dirname(path.dirname(initdb));
     const copy = await reachableCopy(native).catch((err: unknown) => {
       const why = unreachable ? `are not reachable by the server's OS user (uid ${user!.uid})` : 'have a path initdb cannot run them from (it holds " $ ` or \\)';
-      throw new PgspaceError(`the Postgres binaries in ${native} ${why}, and copying them failed: ${messageOf(err)}`);
+      throw new PgspaceError('embedded', `the Postgres binaries in ${native} ${why}, and copying them failed: ${messageOf(err)}`);
     });
     initdb = path.join(copy, 'bin', 'initdb');
     postgres = path.join(copy, 'bin', 'postgres');
@@ -92,7 +92,7 @@ export async function binaries(user: OsUser): Promise<Binaries> {
   }
   if (!check.version) {
     const why = typeof check.error === 'string' ? check.error : `${check.error?.code ?? ''} ${messageOf(check.error)}`.trim();
-    throw new PgspaceError(
+    throw new PgspaceError('embedded', 
       `cannot run the embedded Postgres binary ${initdb}${user ? ` as uid ${user.uid}` : ''}: ${why}. ` +
         'Reinstall with `npm install`, or set PGSPACE_ADMIN_URL to a Postgres server of your own (a superuser URL).',
     );

@@ -18,10 +18,10 @@ import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
-import { PgspaceError, messageOf } from '../core/errors.js';
-import { randomSuffix } from '../core/names.js';
-import { pollUntil, pollUntilSync } from '../core/poll.js';
-import type { ServerSettings } from '../core/server.js';
+import { PgspaceError, messageOf } from '../common/errors.js';
+import { randomSuffix } from '../common/names.js';
+import { pollUntil, pollUntilSync } from '../common/poll.js';
+import type { ServerSettings } from '../server/server.js';
 import { binaries, type Binaries } from './binaries.js';
 import { chooseDataPlace, clusterRoots } from './data-place.js';
 import { runAs, serverUser, type OsUser } from './os-user.js';
@@ -238,7 +238,7 @@ async function initdb(bin: Binaries, dir: string, user: OsUser): Promise<void> {
   if (result.code === 0) return;
   const denied = /permission denied/i.test(result.output) && user ? ` (the server runs as uid ${user.uid}, which must be able to reach ${dir})` : '';
   const why = result.spawnError ? `${result.spawnError.code}: ${result.spawnError.message}` : result.output.trim();
-  throw new PgspaceError(`initdb failed${denied}:\n${why}`);
+  throw new PgspaceError('embedded', `initdb failed${denied}:\n${why}`);
 }
 
 async function startServer(bin: Binaries, dir: string, user: OsUser, settings: Record<string, string>) {
@@ -281,7 +281,7 @@ async function startServer(bin: Binaries, dir: string, user: OsUser, settings: R
       const logText = await fs.readFile(logFile, 'utf8').catch(() => '');
       if (exit && /could not (bind|create listen)|in use/i.test(logText) && attempt < 5) continue; // port raced away
       if (child.pid && !exit) process.kill(child.pid, 'SIGKILL');
-      throw new PgspaceError(`the embedded Postgres did not start (${messageOf(err)}):\n${logText.trim().split('\n').slice(-10).join('\n')}`);
+      throw new PgspaceError('embedded', `the embedded Postgres did not start (${messageOf(err)}):\n${logText.trim().split('\n').slice(-10).join('\n')}`);
     }
     return { port, exit: () => exit };
   }

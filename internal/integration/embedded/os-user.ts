@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { PgspaceError } from '../core/errors.js';
+import { PgspaceError } from '../common/errors.js';
 
 /** The OS user the embedded server runs as; undefined means "this process's user". */
 export type OsUser = { uid: number; gid: number } | undefined;
@@ -10,7 +10,7 @@ export function serverUser(): OsUser {
   if (process.getuid?.() !== 0) return undefined;
   const passwd = readFileSync('/etc/passwd', 'utf8').split('\n').map((line) => line.split(':'));
   const entry = passwd.find((f) => f[0] === 'postgres') ?? passwd.find((f) => f[0] === 'nobody');
-  if (!entry) throw new PgspaceError('running as root, and there is no `postgres` or `nobody` user to run Postgres as');
+  if (!entry) throw new PgspaceError('embedded', 'running as root, and there is no `postgres` or `nobody` user to run Postgres as');
   return { uid: Number(entry[2]), gid: Number(entry[3]) };
 }
 

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { randomSuffix } from '../core/names.js';
+import { randomSuffix } from '../common/names.js';
 
 /** The process that made a cluster. */
 export interface ClusterOwner {

@@ -18,8 +18,8 @@ import { existsSync, lstatSync, readdirSync, readFileSync, writeFileSync } from 
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
-import { clientConfig, type ServerSettings } from '../core/server.js';
-import { likePrefix, OWNER_ROLE, TEMPLATE_PREFIX } from '../core/names.js';
+import { clientConfig, type ServerSettings } from '../server/server.js';
+import { likePrefix, OWNER_ROLE, TEMPLATE_PREFIX } from '../common/names.js';
 
 /** Bump when what initdb is given changes, so older seeds are not taken. */
 const SEED_FORMAT = 1;

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { PgspaceError } from '../core/errors.js';
+import { PgspaceError } from '../common/errors.js';
 
 /**
  * `<base>/pgspace-<uid>`: this OS user's own directory under a shared one
@@ -12,12 +12,12 @@ import { PgspaceError } from '../core/errors.js';
 export async function userRoot(base: string): Promise<string> {
   const root = path.join(base, `pgspace-${process.getuid?.() ?? 'user'}`);
   await fs.mkdir(root, { mode: 0o711 }).catch((err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EEXIST') throw new PgspaceError(`cannot create ${root}: ${err.message}`);
+    if (err.code !== 'EEXIST') throw new PgspaceError('embedded', `cannot create ${root}: ${err.message}`);
   });
   const st = await fs.lstat(root);
   const uid = process.getuid?.();
   if (!st.isDirectory() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o022) !== 0) {
-    throw new PgspaceError(`${root} is not a private directory of this user (owner uid ${st.uid}, mode ${(st.mode & 0o777).toString(8)}); remove it and run again`);
+    throw new PgspaceError('embedded', `${root} is not a private directory of this user (owner uid ${st.uid}, mode ${(st.mode & 0o777).toString(8)}); remove it and run again`);
   }
   return root;
 }

@@ -5,8 +5,8 @@
  * `fail` events say which tests failed, directly or through one of their
  * hooks, with which error objects; and the runner is what stops a run.
  */
-import { readProperty, textOf } from '../core/errors.js';
-import { traceMochaRunner } from './mocha-trace.js';
+import { readProperty, textOf } from '../common/errors.js';
+import { loadTrace } from './tracing.js';
 
 const PATCHED = Symbol.for('pgspace.mochaRunner');
 let runner: Mocha.Runner | undefined;
@@ -74,7 +74,9 @@ export function watchRunner(MochaClass: typeof Mocha): void {
       const test = owningTest(runnable);
       if (test && err) failures.set(test, [...(failures.get(test) ?? []), err]);
     });
-    traceMochaRunner(runner, failuresOf);
+    // Subscribed before any test: the plugin's root hook awaits the same load (mocha.ts).
+    const watched = runner;
+    void loadTrace().then((plugin) => plugin?.traceMochaRunner(watched, failuresOf));
     return runner;
   };
   proto[PATCHED] = true;

@@ -7,9 +7,9 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { messageOf } from '../core/errors.js';
+import { messageOf } from '../common/errors.js';
 import { planShard, shardFromEnv } from '../shard/plan.js';
-import { traceDir } from '../trace/run-trace.js';
+import { traceDir } from '../trace/dir.js';
 
 const PATCHED = Symbol.for('pgspace.mochaShard');
 

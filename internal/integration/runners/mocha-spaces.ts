@@ -1,7 +1,7 @@
 /** Binds spaces to mocha tests: given out by newSpace(), dropped or kept after the test. */
-import { PgspaceError } from '../core/errors.js';
-import { session, type HeldSpace } from '../core/session.js';
-import type { Space } from '../core/space.js';
+import { PgspaceError } from '../common/errors.js';
+import { session, type HeldSpace } from '../session/session.js';
+import type { Space } from '../session/space.js';
 import { addNote, failuresOf, runnerWatched } from './mocha-runner.js';
 import { schemaOf, type NewSpaceOptions } from './test-space.js';
 
@@ -16,7 +16,7 @@ function owningTest(ctx: Mocha.Context | undefined): Mocha.Runnable {
   const runnable = ctx?.test as (Mocha.Runnable & { type?: 'test' | 'hook' }) | undefined;
   if (runnable?.type === 'test') return runnable;
   if (runnable && ctx?.currentTest && runnable.title.startsWith('"before each"')) return ctx.currentTest;
-  throw new PgspaceError(
+  throw new PgspaceError('misuse', 
     'newSpace(this) must be called inside a test or a beforeEach hook (with `function () {}`, not an arrow, so `this` is mocha\'s context); ' +
       'a space per test is the point.',
   );

@@ -12,18 +12,19 @@
  * with one message saying what happened, and nothing here can hang.
  */
 import Mocha from 'mocha';
-import { exitWhenIdle } from '../core/exit-status.js';
-import { closeSession, currentSession } from '../core/session.js';
+import { exitWhenIdle } from '../run/exit-status.js';
+import { closeSession, currentSession } from '../session/session.js';
 import { releaseSpaces } from './mocha-spaces.js';
 import { warmDefault } from './test-space.js';
 import { stopRun, watchRunner } from './mocha-runner.js';
 import { shardMocha } from './mocha-shard.js';
 import { beginRun, endRun, failOnBrokenRun } from './run-hooks.js';
-import { installCapture } from '../trace/run-trace.js';
+import { loadTrace } from './tracing.js';
+import { mochaPatches, pgPatches, requirePatches } from './patches.js';
 
+requirePatches([...pgPatches(), ...mochaPatches(Mocha)]);
 shardMocha(Mocha);
 watchRunner(Mocha);
-installCapture();
 failOnBrokenRun(stopRun);
 
 /** Starts the run before any test file loads (see run-hooks.ts). */
@@ -45,6 +46,7 @@ export async function mochaGlobalTeardown(): Promise<void> {
 export const mochaHooks = {
   async beforeAll(this: Mocha.Context) {
     this.timeout(120_000); // its own: no test's timeout pays for it
+    await loadTrace(); // before any test: it follows their events (mocha-runner.ts)
     await warmDefault();
   },
   async afterEach(this: Mocha.Context) {

@@ -6,18 +6,25 @@
  * and in a test: `const space = await newSpace(t)`.
  */
 import { after, afterEach, before, beforeEach, type TestContext } from 'node:test';
-import { messageOf } from '../core/errors.js';
-import { closeSession } from '../core/session.js';
-import type { Space } from '../core/space.js';
-import { captureOutput } from '../trace/logs.js';
-import { endTrace, startTrace, type OpenTrace } from '../trace/recorder.js';
-import { installCapture } from '../trace/run-trace.js';
+import { messageOf } from '../common/errors.js';
+import { closeSession } from '../session/session.js';
+import type { Space } from '../session/space.js';
+import type { OpenTrace } from '../trace/plugin.js';
 import { holdSpace, warmDefault, type NewSpaceOptions } from './test-space.js';
+import { loadTrace, trace } from './tracing.js';
+import { pgPatches, requirePatches } from './patches.js';
 
-installCapture();
+requirePatches(pgPatches());
 
-// This file's process gets its first ready spaces before its first test, with a timeout of its own.
-before(warmDefault, { timeout: 120_000 });
+// This file's process loads the trace (when the run traces) and gets its first ready spaces before
+// its first test, with a timeout of its own.
+before(
+  async () => {
+    await loadTrace();
+    await warmDefault();
+  },
+  { timeout: 120_000 },
+);
 
 // Each test file runs in a process of its own: close its pools at the end, or they keep it alive.
 after(() => closeSession());
@@ -28,18 +35,18 @@ type EndedContext = { passed?: boolean; error?: Error & { code?: string; cause?:
 type Release = (failed: boolean) => Promise<void>;
 const tests = new WeakMap<object, { trace?: OpenTrace; releases: Release[] }>();
 beforeEach((t) => {
-  const trace = startTrace(t.fullName, 'node-test', t.filePath);
-  tests.set(t, { trace, releases: [] });
-  captureOutput(trace !== undefined);
+  const opened = trace()?.startTrace(t.fullName, 'node-test', t.filePath);
+  tests.set(t, { trace: opened, releases: [] });
+  trace()?.captureOutput(opened !== undefined);
 });
 afterEach(async (t) => {
-  captureOutput(false);
+  trace()?.captureOutput(false);
   const test = tests.get(t);
   tests.delete(t);
   const { passed, error } = t as EndedContext;
   for (const release of test?.releases ?? []) await release(passed === false);
   // node:test wraps what the test threw in ERR_TEST_FAILURE; the page shows what was thrown.
-  endTrace(test?.trace, passed === false ? 'failed' : 'passed', error?.code === 'ERR_TEST_FAILURE' && error.cause ? error.cause : error);
+  trace()?.endTrace(test?.trace, passed === false ? 'failed' : 'passed', error?.code === 'ERR_TEST_FAILURE' && error.cause ? error.cause : error);
 });
 
 /**

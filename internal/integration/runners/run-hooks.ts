@@ -10,13 +10,13 @@
  * two stop the embedded server at once, so nothing is left running.
  */
 import os from 'node:os';
-import { PgspaceError, readProperty, textOf } from '../core/errors.js';
-import { failRun } from '../core/exit-status.js';
-import { onRunBroken } from '../core/run-health.js';
-import { abandonRun, finishRun, startRun, type Run } from '../core/run.js';
+import { PgspaceError, readProperty, textOf } from '../common/errors.js';
+import { failRun } from '../run/exit-status.js';
+import { onRunBroken } from '../session/run-health.js';
+import { abandonRun, finishRun, startRun, type Run } from '../run/run.js';
 import { stopMadeClustersNow } from '../embedded/cluster.js';
-import { warmUp } from '../core/warm-up.js';
-import { beginTraceRun, endTraceRun } from '../trace/run-trace.js';
+import { warmUp } from '../run/warm-up.js';
+import { loadTrace, trace } from './tracing.js';
 
 let run: Run | undefined;
 /** The run from its start until its end is over: what to give up if the process goes first. */
@@ -82,7 +82,7 @@ export async function beginRun(name: string): Promise<void> {
   if (began) return;
   began = true;
   runner = name;
-  beginTraceRun();
+  (await loadTrace())?.beginTraceRun();
   guardRun(); // from here: a Ctrl-C while the run starts must not leave its server running
   try {
     starting = true;
@@ -115,8 +115,8 @@ export async function endRun(): Promise<void> {
     failRun();
     process.stderr.write(`\npgspace: the end of the run went wrong, so the run fails:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
   }
-  const trace = endTraceRun(runner);
-  if (trace) process.stderr.write(`\n${trace}\n`);
+  const page = trace()?.endTraceRun(runner);
+  if (page) process.stderr.write(`\n${page}\n`);
 }
 
 /** A broken run (dead server) fails the process and is said once; `stop` ends the runner's run early, where it can. */

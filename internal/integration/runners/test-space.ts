@@ -1,9 +1,9 @@
 /** What every runner binding shares: the options of newSpace, and holding a space until the runner says how its test ended. */
-import { PgspaceError } from '../core/errors.js';
-import type { Migrator } from '../core/migrator.js';
-import { session, type HeldSpace } from '../core/session.js';
-import type { Space } from '../core/space.js';
-import { defaultSchema } from '../core/project-config.js';
+import { PgspaceError } from '../common/errors.js';
+import type { Migrator } from '../templates/migrator.js';
+import { session, type HeldSpace } from '../session/session.js';
+import type { Space } from '../session/space.js';
+import { defaultSchema } from '../config/project-config.js';
 
 /** Options for newSpace. */
 export interface NewSpaceOptions {
@@ -30,10 +30,10 @@ export async function schemaOf(options: NewSpaceOptions): Promise<Migrator> {
 export async function acquireBefore(migrator: Migrator, title: string, cutoff?: AbortSignal): Promise<HeldSpace> {
   const acquiring = session().acquire(migrator, title);
   if (!cutoff) return acquiring;
-  if (cutoff.aborted) throw new PgspaceError(`newSpace() was called after the test was stopped (${String(cutoff.reason)})`);
+  if (cutoff.aborted) throw new PgspaceError('misuse', `newSpace() was called after the test was stopped (${String(cutoff.reason)})`);
   let stop: () => void = () => undefined;
   const stopped = new Promise<never>((_, reject) => {
-    stop = () => reject(new PgspaceError(`newSpace() gave up: ${String(cutoff.reason)} while it waited for ${session().waitingFor(migrator)}`));
+    stop = () => reject(new PgspaceError('gave-up', `newSpace() gave up: ${String(cutoff.reason)} while it waited for ${session().waitingFor(migrator)}`));
     cutoff.addEventListener('abort', stop, { once: true });
   });
   try {

@@ -6,14 +6,14 @@
  * and in a test: `const space = await newSpace()`.
  */
 import { afterAll, beforeAll, beforeEach, expect, onTestFinished, TestRunner, type TestContext } from 'vitest';
-import { currentSession } from '../core/session.js';
-import type { Space } from '../core/space.js';
-import { captureOutput } from '../trace/logs.js';
-import { endTrace, startTrace, type OpenTrace } from '../trace/recorder.js';
-import { installCapture } from '../trace/run-trace.js';
+import { currentSession } from '../session/session.js';
+import type { Space } from '../session/space.js';
+import type { OpenTrace } from '../trace/plugin.js';
 import { holdSpace, warmDefault, type NewSpaceOptions } from './test-space.js';
+import { loadTrace, trace } from './tracing.js';
+import { pgPatches, requirePatches, vitestPatches } from './patches.js';
 
-installCapture();
+requirePatches([...pgPatches(), ...vitestPatches(TestRunner)]);
 
 type Task = TestContext['task'];
 type Release = (failed: boolean) => Promise<void>;
@@ -23,25 +23,29 @@ const open = new Map<Task, { trace?: OpenTrace; releases: Release[]; started: nu
 /** newSpace() gives up this long before the test's own timeout, to say what it waited for. */
 const TIMEOUT_MARGIN_MS = 250;
 
-// This file's test process gets its first ready spaces before its first test, with a hook timeout of its own.
-beforeAll(warmDefault, 120_000);
+// This file's test process loads the trace (when the run traces) and gets its first ready spaces
+// before its first test, with a hook timeout of its own.
+beforeAll(async () => {
+  await loadTrace();
+  await warmDefault();
+}, 120_000);
 
 /** Releases `task`'s spaces (kept if it failed), then ends its trace. */
 async function finish(task: Task): Promise<void> {
   const test = open.get(task);
   if (!test) return;
   open.delete(task);
-  captureOutput(false);
+  trace()?.captureOutput(false);
   const state = task.result?.state === 'fail' ? 'failed' : task.result?.state === 'skip' ? 'skipped' : 'passed';
   for (const release of test.releases) await release(state === 'failed');
-  endTrace(test.trace, state, task.result?.errors?.[0]);
+  trace()?.endTrace(test.trace, state, task.result?.errors?.[0]);
 }
 
 // Each test of a file that uses pgspace is traced, and finished when Vitest says it is.
 beforeEach((ctx) => {
-  const trace = startTrace(ctx.task.fullName, 'vitest', ctx.task.file?.filepath);
-  open.set(ctx.task, { trace, releases: [], started: performance.now() });
-  captureOutput(trace !== undefined);
+  const opened = trace()?.startTrace(ctx.task.fullName, 'vitest', ctx.task.file?.filepath);
+  open.set(ctx.task, { trace: opened, releases: [], started: performance.now() });
+  trace()?.captureOutput(opened !== undefined);
   ctx.onTestFinished(() => finish(ctx.task));
 });
 

@@ -6,7 +6,7 @@
  * from the same files and the same timings and keeps its own part, so every
  * file lands in exactly one shard with no coordination between agents.
  */
-import { PgspaceError } from '../core/errors.js';
+import { PgspaceError } from '../common/errors.js';
 
 /** Which shard this is: `index` of `count`, 1-based (SHARD=2/4). */
 export interface ShardSpec {
@@ -27,7 +27,7 @@ export function parseShard(text: string): ShardSpec {
   const index = Number(match?.[1]);
   const count = Number(match?.[2]);
   if (!match || count < 1 || index < 1 || index > count) {
-    throw new PgspaceError(`SHARD=${JSON.stringify(text)} is not a shard: write i/n with 1 ≤ i ≤ n, e.g. SHARD=2/4 (the second of four)`);
+    throw new PgspaceError('config', `SHARD=${JSON.stringify(text)} is not a shard: write i/n with 1 ≤ i ≤ n, e.g. SHARD=2/4 (the second of four)`);
   }
   return { index, count };
 }

@@ -7,7 +7,7 @@
  */
 import dc from 'node:diagnostics_channel';
 import http from 'node:http';
-import { messageOf } from '../core/errors.js';
+import { messageOf } from '../common/errors.js';
 import { asText, headerLines, ITEM_CHARS } from './mask.js';
 import { currentTrace, tracing, type TraceEvent } from './recorder.js';
 

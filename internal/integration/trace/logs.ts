@@ -83,17 +83,7 @@ function safeInspect(value: unknown): string {
   }
 }
 
-/**
- * A destination for a service's logger that writes each line into the trace
- * of the running test (and nowhere else), so tests can turn the service's
- * logs on without filling the console:
- *
- *     buildService(config, { logger: { level: 'info', stream: traceLogStream() } })
- */
-export function traceLogStream(): { write(line: string): void } {
-  return {
-    write(line: string) {
-      if (tracing()) record(line, 'log');
-    },
-  };
+/** Records one line a service's logger wrote to traceLogStream() (runners/tracing.ts) in the running test's trace. */
+export function recordLogLine(line: string): void {
+  if (tracing()) record(line, 'log');
 }

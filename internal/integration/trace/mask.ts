@@ -5,9 +5,9 @@
  * credentials, `PASSWORD '…'`, fields, parameters and headers whose name says
  * password, secret, token or api key, and Authorization schemes.
  */
-import { passwordsMade } from '../core/credentials.js';
-import { textOf } from '../core/errors.js';
-import { configuredServer } from '../core/server.js';
+import { passwordsMade } from '../common/credentials.js';
+import { textOf } from '../common/errors.js';
+import { configuredServer } from '../server/server.js';
 
 /** Longest item (a statement, a log line, a header block, a body, an error) kept whole. */
 export const ITEM_CHARS = 4_096;

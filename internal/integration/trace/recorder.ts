@@ -13,7 +13,7 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { hasProperty, readProperty, textOf } from '../core/errors.js';
+import { hasProperty, readProperty, textOf } from '../common/errors.js';
 import { shown } from './mask.js';
 
 /** Set by the run's main process: where this run's traces are collected (unset: no trace). */

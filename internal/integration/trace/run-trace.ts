@@ -4,59 +4,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, mkdirSync, writeFileSync } from 'node:fs';
-import { messageOf } from '../core/errors.js';
-import { pidAlive } from '../embedded/record.js';
+import { messageOf } from '../common/errors.js';
+import { orphanedParts, traceDir, tracePage } from './dir.js';
 import path from 'node:path';
-import { captureHttp } from './http.js';
-import { captureLogs } from './logs.js';
 import { renderPage } from './page.js';
 import { TRACE_PARTS_VAR, type TestTrace } from './recorder.js';
-import { captureSql } from './sql.js';
 
-/** Where the pages go (default reports/trace, under the directory the runner runs in). */
-export const TRACE_DIR_VAR = 'PGSPACE_TRACE_DIR';
 /** Parts left by runs killed before their end are removed after this long. */
 const STALE_PARTS_MS = 24 * 3600_000;
-
-/** The directory the trace pages are written to. */
-export function traceDir(): string {
-  return path.resolve(process.env[TRACE_DIR_VAR] || path.join('reports', 'trace'));
-}
-
-/** The runners that write a trace page. */
-export const TRACED_RUNNERS = ['mocha', 'vitest', 'node-test'] as const;
-
-/** The page a runner's run writes: mocha's is index.html, the others are named after their runner. */
-export function tracePage(runner: string): string {
-  return path.join(traceDir(), runner === 'mocha' ? 'index.html' : `${runner.replace(/[^a-z0-9-]/gi, '-')}.html`);
-}
-
-/**
- * The parts directories in the trace directory that no running run writes
- * to (runs interrupted before they made their page): their owner, named in
- * the directory's name, is gone.
- */
-export function orphanedParts(): string[] {
-  const dir = traceDir();
-  let names: string[] = [];
-  try {
-    names = readdirSync(dir).filter((n) => n.startsWith('.parts-'));
-  } catch {
-    return [];
-  }
-  return names.filter((n) => !pidAlive(Number(/^\.parts-(\d+)-/.exec(n)?.[1] ?? 0))).map((n) => path.join(dir, n));
-}
-
-/**
- * Installs the capture in a test process (SQL, HTTP, printed output). It
- * records nothing until a traced test runs, so it is safe to call anywhere.
- */
-export function installCapture(): void {
-  if (process.env.PGSPACE_TRACE === '0') return;
-  captureSql();
-  captureHttp();
-  captureLogs();
-}
 
 /** Why this run can write no page (its directory cannot be written), said at its end. */
 let unwritable: string | undefined;
@@ -75,7 +30,6 @@ export function beginTraceRun(): void {
     return;
   }
   process.env[TRACE_PARTS_VAR] = parts;
-  installCapture();
 }
 
 function removeStaleParts(dir: string): void {

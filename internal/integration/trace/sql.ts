@@ -11,7 +11,7 @@
  * shared server); OpenTelemetry's pg instrumentation needs a tracer SDK and
  * its module loader hooks for the same facts.
  */
-import { pgClientClasses } from '../core/client-guard.js';
+import { pgClientClasses } from '../session/client-guard.js';
 import { asText, PARAM_CHARS, shown } from './mask.js';
 import { traceOfDatabase, type TraceEvent } from './recorder.js';
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { checkTemplate, renderConfig, type ConfigTemplate } from '../../../internal/integration/core/config-templates.js';
-import { PgspaceError } from '../../../internal/integration/core/errors.js';
+import { checkTemplate, renderConfig, type ConfigTemplate } from '../../../internal/integration/config/config-templates.js';
+import { PgspaceError } from '../../../internal/integration/common/errors.js';
 
 const values = { database: 'pgs_db', user: 'pgs_db', password: 'secret', host: '/tmp/sock dir', port: '5433', url: 'postgresql://x' };
 const template = (text: string): ConfigTemplate => ({ name: 'svc', file: 'config.d/svc.env', text });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { messageOf } from '../../../internal/integration/core/errors.js';
+import { messageOf } from '../../../internal/integration/common/errors.js';
 import { traceError } from '../../../internal/integration/trace/recorder.js';
 import { ODD_VALUES } from '../../fixtures/odd/values.js';
 

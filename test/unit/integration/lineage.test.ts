@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { lineage, type HeldSpace } from '../../../internal/integration/core/session.js';
+import { lineage, type HeldSpace } from '../../../internal/integration/session/session.js';
 
 const held = (latest: string[], count: number) => ({ heldBefore: { latest, count } }) as HeldSpace;
 

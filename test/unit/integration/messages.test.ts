@@ -49,8 +49,8 @@ describe("the package's messages", function () {
   const files = sources();
 
   it('are read from every source file of the package, the CLI included', function () {
-    expect(files).to.include.members(['core/session.ts', 'embedded/binaries.ts', 'bin/pgspace.js', 'cli/spaces.ts']);
-    expect(stringsOf('core/session.ts').some((s) => s.text.includes('newSpace() needs'))).to.equal(true);
+    expect(files).to.include.members(['session/session.ts', 'embedded/binaries.ts', 'bin/pgspace.js', 'cli/spaces.ts']);
+    expect(stringsOf('session/session.ts').some((s) => s.text.includes('newSpace() needs'))).to.equal(true);
   });
 
   it("name what a package user has, not this repository's files and commands", function () {

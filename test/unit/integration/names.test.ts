@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { MAX_IDENTIFIER_BYTES, newSpaceName, readableName, slug, suffixOf } from '../../../internal/integration/core/names.js';
+import { MAX_IDENTIFIER_BYTES, newSpaceName, readableName, slug, suffixOf } from '../../../internal/integration/common/names.js';
 
 describe('space names', function () {
   it('are unique: 10 000 fresh names never repeat', function () {

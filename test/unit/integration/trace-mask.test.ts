@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { randomPassword } from '../../../internal/integration/core/credentials.js';
+import { randomPassword } from '../../../internal/integration/common/credentials.js';
 import { headerLines, ITEM_CHARS, mask, shown } from '../../../internal/integration/trace/mask.js';
 import { fitPage } from '../../../internal/integration/trace/page.js';
 import type { TestTrace } from '../../../internal/integration/trace/recorder.js';

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { WarmPool, type PoolSource } from '../../../internal/integration/core/warm-pool.js';
-import { capError } from '../../../internal/integration/core/space-cap.js';
+import { WarmPool, type PoolSource } from '../../../internal/integration/session/warm-pool.js';
+import { capError } from '../../../internal/integration/spaces/space-cap.js';
 
 // The warm pool within a budget it shares (a run's cap on spaces), with makes that answer at once:
 // a make that finds the budget spent answers undefined; a background refill never fails a taker;

@@ -5,9 +5,9 @@
  * is captured only while a hook or body runs, not while reporters print.
  * A failing before/after-all hook gets a trace of its own, so it is listed.
  */
-import { messageOf } from '../core/errors.js';
-import { captureOutput } from '../trace/logs.js';
-import { endTrace, startTrace, type OpenTrace } from '../trace/recorder.js';
+import { messageOf } from '../common/errors.js';
+import { captureOutput } from './logs.js';
+import { endTrace, startTrace, type OpenTrace } from './recorder.js';
 
 type Hook = Mocha.Hook & { type?: string };
 

@@ -16,8 +16,8 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import pg from 'pg';
-import { isConnectionLost } from './connection-errors.js';
-import { SPACE_PREFIX } from './names.js';
+import { isConnectionLost } from '../common/connection-errors.js';
+import { SPACE_PREFIX } from '../common/names.js';
 
 /** A client found open on a space database. */
 export interface OpenClient {

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { PgspaceError, messageOf } from './errors.js';
-import { LOCK_CLASS, TEMPLATE_LOCK } from './locks.js';
+import { PgspaceError, messageOf } from '../common/errors.js';
+import { LOCK_CLASS, TEMPLATE_LOCK } from '../server/locks.js';
 import type { Migrator } from './migrator.js';
-import { likePrefix, OWNER_ROLE, TEMPLATE_PREFIX } from './names.js';
+import { likePrefix, OWNER_ROLE, TEMPLATE_PREFIX } from '../common/names.js';
 import { guardSql } from './guard.js';
-import { TEMPLATES, templateUsed } from './registry.js';
-import { clientConfig, type ServerSettings } from './server.js';
+import { TEMPLATES, templateUsed } from '../server/registry.js';
+import { clientConfig, type ServerSettings } from '../server/server.js';
 
 const q = pg.escapeIdentifier;
 
@@ -51,7 +51,7 @@ export async function ensureTemplate(server: ServerSettings, name: string, migra
     if (await isBuilt(admin, name)) return;
     await admin.query(`SET lock_timeout = '120s'`); // another process is building it: wait, but not forever
     await admin.query('SELECT pg_advisory_lock($1, $2)', [LOCK_CLASS, TEMPLATE_LOCK]).catch((err: unknown) => {
-      throw new PgspaceError(`waited too long for another run to build the template ${name}: ${messageOf(err)}`);
+      throw new PgspaceError('timeout', `waited too long for another run to build the template ${name}: ${messageOf(err)}`);
     });
     if (await isBuilt(admin, name)) return;
     await ensureOwnerRole(admin);
@@ -84,7 +84,7 @@ async function build(admin: pg.ClientBase, server: ServerSettings, name: string,
     await db.connect();
     try {
       await migrator.setup?.(db).catch((err: unknown) => {
-        throw new PgspaceError(`the schema's setup (run as ${server.user}) failed: ${messageOf(err)}`, { cause: err });
+        throw new PgspaceError('schema', `the schema's setup (run as ${server.user}) failed: ${messageOf(err)}`, { cause: err });
       });
       // Migrations run as the owner role, the way a service runs them as its own role; it owns
       // schema public too, so a dump's `ALTER SCHEMA public OWNER TO …` and `COMMENT ON SCHEMA` work.
@@ -104,7 +104,7 @@ async function build(admin: pg.ClientBase, server: ServerSettings, name: string,
   } catch (err) {
     await admin.query(`DROP DATABASE IF EXISTS ${q(scratch)} WITH (FORCE)`).catch(() => undefined);
     if (err instanceof PgspaceError) throw err;
-    throw new PgspaceError(`building the template ${name} failed: ${messageOf(err)}`, { cause: err });
+    throw new PgspaceError('schema', `building the template ${name} failed: ${messageOf(err)}`, { cause: err });
   }
 }
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import dotenv from 'dotenv';
-import { PgspaceError } from './errors.js';
+import { PgspaceError } from '../common/errors.js';
 
 /** The values a `config.d/*.env` template can use, as `{{ name }}`. */
 export interface SpaceValues {
@@ -55,11 +55,11 @@ export function checkTemplate(t: ConfigTemplate): void {
     const where = `${path.relative(process.cwd(), t.file)}:${i + 1}`;
     for (const [, key] of line.matchAll(PLACEHOLDER)) {
       if (!KNOWN.has(key!)) {
-        throw new PgspaceError(`unknown placeholder {{${key}}} at ${where}; known: ${[...KNOWN].map((k) => `{{${k}}}`).join(' ')}`);
+        throw new PgspaceError('config', `unknown placeholder {{${key}}} at ${where}; known: ${[...KNOWN].map((k) => `{{${k}}}`).join(' ')}`);
       }
     }
     const rest = line.replace(PLACEHOLDER, '');
-    if (rest.includes('{{') || rest.includes('}}')) throw new PgspaceError(`unbalanced {{ }} at ${where}`);
+    if (rest.includes('{{') || rest.includes('}}')) throw new PgspaceError('config', `unbalanced {{ }} at ${where}`);
   });
 }
 

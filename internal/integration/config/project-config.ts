@@ -12,8 +12,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { jiti } from 'node-pg-migrate';
-import { PgspaceError, messageOf } from './errors.js';
-import type { Migrator } from './migrator.js';
+import { PgspaceError, messageOf } from '../common/errors.js';
+import type { Migrator } from '../templates/migrator.js';
 
 /** A project's pgspace configuration. */
 export interface ProjectConfig {
@@ -68,7 +68,7 @@ async function load(dir: string): Promise<LoadedConfig> {
       return jiti.import(file);
     })) as { default?: ProjectConfig };
   } catch (err) {
-    throw new PgspaceError(`cannot load ${path.relative(process.cwd(), file)}: ${messageOf(err)}`, { cause: err });
+    throw new PgspaceError('config', `cannot load ${path.relative(process.cwd(), file)}: ${messageOf(err)}`, { cause: err });
   }
   const config = module.default ?? {};
   return {
@@ -83,7 +83,7 @@ async function load(dir: string): Promise<LoadedConfig> {
 export async function defaultSchema(): Promise<Migrator> {
   const config = await projectConfig();
   if (config.schema) return config.schema;
-  throw new PgspaceError(
+  throw new PgspaceError('config', 
     `no schema to migrate the space with: pass one (newSpace(…, { migrator: nodePgMigrate('db/migrations') })), ` +
       `or set \`schema\` in ${config.file ? path.relative(process.cwd(), config.file) : 'a pgspace.config.ts in ' + process.cwd()}.`,
   );

@@ -13,11 +13,12 @@
  * it says so, and the space is dropped instead.
  */
 import pg from 'pg';
-import { GUARD_SCHEMA } from './guard.js';
-import { pollUntil } from './poll.js';
-import { databaseGrantSql, roleSql, type AdminDb, type SpaceIdentity } from './spaces.js';
-import { newSpaceName } from './names.js';
-import { randomPassword } from './credentials.js';
+import { GUARD_SCHEMA } from '../templates/guard.js';
+import { pollUntil } from '../common/poll.js';
+import type { AdminDb } from '../server/server.js';
+import { databaseGrantSql, roleSql, type SpaceIdentity } from './spaces.js';
+import { newSpaceName } from '../common/names.js';
+import { randomPassword } from '../common/credentials.js';
 
 const q = pg.escapeIdentifier;
 

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { parse } from 'pg-connection-string';
 import { setTimeout as delay } from 'node:timers/promises';
-import { PgspaceError, messageOf } from './errors.js';
+import { PgspaceError, messageOf } from '../common/errors.js';
 
 /** Where a Postgres server is and who to log in as. `host` may be a unix socket directory. */
 export interface ServerSettings {
@@ -11,6 +11,9 @@ export interface ServerSettings {
   password: string;
   database: string;
 }
+
+/** Anything that runs queries as admin: a client, or a pool (each query on any of its clients). */
+export type AdminDb = Pick<pg.ClientBase, 'query'>;
 
 /** The environment variable that points the helper at an existing server (superuser URL). */
 export const ADMIN_URL_VAR = 'PGSPACE_ADMIN_URL';
@@ -39,11 +42,11 @@ export function parseServerUrl(url: string): ServerSettings {
   try {
     parsed = parse(url);
   } catch (err) {
-    throw new PgspaceError(`${ADMIN_URL_VAR} is not a valid postgresql:// URL: ${messageOf(err)}`);
+    throw new PgspaceError('config', `${ADMIN_URL_VAR} is not a valid postgresql:// URL: ${messageOf(err)}`);
   }
   const port = Number(parsed.port ?? 5432);
   if (!parsed.host || !Number.isInteger(port)) {
-    throw new PgspaceError(`${ADMIN_URL_VAR} must name a host and a port, got ${JSON.stringify(url)}`);
+    throw new PgspaceError('config', `${ADMIN_URL_VAR} must name a host and a port, got ${JSON.stringify(url)}`);
   }
   return {
     host: parsed.host,
@@ -102,13 +105,13 @@ export async function connectAdmin(s: ServerSettings, deadlineMs = 10_000): Prom
       }
       if (err instanceof PgspaceError) throw err;
       if (UNREACHABLE.has(code) || /timeout/i.test(messageOf(err))) {
-        throw new PgspaceError(
+        throw new PgspaceError('unreachable', 
           `cannot reach Postgres at ${where} (${code || messageOf(err)}). ` +
             `Start that server, or unset ${ADMIN_URL_VAR} and PGHOST to use the embedded one.`,
           { cause: err },
         );
       }
-      throw new PgspaceError(`cannot log in to Postgres at ${where} as ${s.user}: ${messageOf(err)}`, { cause: err });
+      throw new PgspaceError('login', `cannot log in to Postgres at ${where} as ${s.user}: ${messageOf(err)}`, { cause: err });
     }
   }
 }
@@ -126,6 +129,6 @@ export async function withAdminClient<T>(s: ServerSettings, fn: (admin: pg.Clien
 async function assertSuperuser(client: pg.Client, s: ServerSettings): Promise<void> {
   const { rows } = await client.query<{ rolsuper: boolean }>('SELECT rolsuper FROM pg_roles WHERE rolname = current_user');
   if (!rows[0]?.rolsuper) {
-    throw new PgspaceError(`${s.user} at ${s.host}:${s.port} is not a superuser; pgspace needs one to create roles and databases`);
+    throw new PgspaceError('login', `${s.user} at ${s.host}:${s.port} is not a superuser; pgspace needs one to create roles and databases`);
   }
 }

@@ -11,7 +11,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { PgspaceError, messageOf } from './errors.js';
+import { PgspaceError, messageOf } from '../common/errors.js';
 
 /** Statements to run as one query, or one COPY … FROM stdin with its rows; `line` is where it starts in the file (1-based). */
 export type ScriptPiece = { kind: 'sql'; text: string; line: number } | { kind: 'copy'; statement: string; rows: string; line: number };
@@ -41,11 +41,11 @@ export function splitScript(script: string, owner: string, file: string): Script
     if (PG_DUMP_GUARD.test(line)) {
       sql.push(''); // keeps line numbers
     } else if (PSQL_COMMAND.test(line)) {
-      throw new PgspaceError(`${file}:${i + 1}: \`${line.split(/\s/)[0]}\` is a psql command, not SQL; remove it (a schema file runs in the database it is given)`);
+      throw new PgspaceError('schema', `${file}:${i + 1}: \`${line.split(/\s/)[0]}\` is a psql command, not SQL; remove it (a schema file runs in the database it is given)`);
     } else if (COPY_FROM_STDIN.test(line)) {
       flush();
       const end = lines.indexOf('\\.', i + 1);
-      if (end < 0) throw new PgspaceError(`${file}:${i + 1}: COPY … FROM stdin has no closing \`\\.\` line`);
+      if (end < 0) throw new PgspaceError('schema', `${file}:${i + 1}: COPY … FROM stdin has no closing \`\\.\` line`);
       pieces.push({ kind: 'copy', statement: line.trim().replace(/;$/, ''), rows: lines.slice(i + 1, end).map((r) => `${r}\n`).join(''), line: i + 1 });
       i = end;
       sql = [];
@@ -88,7 +88,7 @@ export async function runScript(client: pg.ClientBase, script: string, owner: st
         await pipeline(Readable.from([piece.rows]), client.query(copyFrom(piece.statement)));
       }
     } catch (err) {
-      throw new PgspaceError(failure(err, piece, file), { cause: err });
+      throw new PgspaceError('schema', failure(err, piece, file), { cause: err });
     }
   }
 }

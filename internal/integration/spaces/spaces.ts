@@ -10,17 +10,15 @@
  * database to anyone else or rewrite anything about it.
  */
 import pg from 'pg';
-import { randomPassword, scramVerifier } from './credentials.js';
-import { PgspaceError, messageOf } from './errors.js';
-import { newSpaceName, OWNER_ROLE, readableName } from './names.js';
-import { pollUntil } from './poll.js';
-import { capSql, forget, keepSql, registerSql } from './registry.js';
-import { withAdminClient, type ServerSettings } from './server.js';
+import { randomPassword, scramVerifier } from '../common/credentials.js';
+import { PgspaceError, messageOf } from '../common/errors.js';
+import { newSpaceName, OWNER_ROLE, readableName } from '../common/names.js';
+import { pollUntil } from '../common/poll.js';
+import { capSql, forget, keepSql, registerSql } from '../server/registry.js';
+import { withAdminClient, type AdminDb, type ServerSettings } from '../server/server.js';
 
 const q = pg.escapeIdentifier;
 
-/** Anything that runs queries as admin: a client, or a pool (each query on any of its clients). */
-export type AdminDb = Pick<pg.ClientBase, 'query'>;
 
 /** How to run `CREATE DATABASE`, chosen per server. */
 export type CreateStrategy = '' | ' STRATEGY FILE_COPY';
@@ -78,7 +76,7 @@ export async function createSpace(admin: AdminDb, template: string, run: number,
     await admin.query(`CREATE DATABASE ${id} TEMPLATE ${q(template)}${strategy} ALLOW_CONNECTIONS false`);
     await admin.query(`REVOKE ALL ON DATABASE ${id} FROM PUBLIC; ${databaseGrantSql(space.name)}; ALTER DATABASE ${id} WITH ALLOW_CONNECTIONS true`);
   } catch (err) {
-    throw new PgspaceError(`creating a space from template ${template} failed: ${messageOf(err)}`, { cause: err });
+    throw new PgspaceError('space', `creating a space from template ${template} failed: ${messageOf(err)}`, { cause: err });
   }
   return space;
 }

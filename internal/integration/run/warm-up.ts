@@ -7,8 +7,8 @@
  * the run comes first; this process keeps nothing. A schema that fails to
  * build is left for its tests to report, as it would be without the warm-up.
  */
-import { projectConfig } from './project-config.js';
-import { closeSession, POOL_SIZE, session } from './session.js';
+import { projectConfig } from '../config/project-config.js';
+import { closeSession, POOL_SIZE, session } from '../session/session.js';
 
 /** The templates of the project's schemas, as the warm-up found or built them. */
 const built: string[] = [];

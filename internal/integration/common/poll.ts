@@ -16,7 +16,7 @@ export async function pollUntil<T>(
   for (;;) {
     const value = await check();
     if (value !== undefined) return value;
-    if (Date.now() >= deadline) throw new PgspaceError(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() >= deadline) throw new PgspaceError('timeout', `timed out after ${timeoutMs} ms waiting for ${what}`);
     await delay(intervalMs);
   }
 }
@@ -30,7 +30,7 @@ export async function pollUntil<T>(
 export function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new PgspaceError(`${what} did not finish within ${ms / 1000} s`)), ms);
+    timer = setTimeout(() => reject(new PgspaceError('timeout', `${what} did not finish within ${ms / 1000} s`)), ms);
     timer.unref();
   });
   return Promise.race([work, late]).finally(() => clearTimeout(timer));

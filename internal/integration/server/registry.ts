@@ -12,7 +12,7 @@
 import os from 'node:os';
 import pg from 'pg';
 import { CAP_LOCK_CLASS } from './locks.js';
-import type { AdminDb } from './spaces.js';
+import type { AdminDb } from './server.js';
 
 const lit = pg.escapeLiteral;
 const TABLE = 'pgspace.spaces';

@@ -3,8 +3,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { runner, jiti, type MigrationBuilder } from 'node-pg-migrate';
 import pg from 'pg';
-import { PgspaceError, messageOf } from './errors.js';
-import { OWNER_ROLE } from './names.js';
+import { PgspaceError, messageOf } from '../common/errors.js';
+import { OWNER_ROLE } from '../common/names.js';
 import { errorPlace, runScript, showPlace } from './sql-script.js';
 
 /**
@@ -44,14 +44,14 @@ async function readDir(dir: string): Promise<string[]> {
   try {
     return await fs.readdir(dir);
   } catch (err) {
-    throw new PgspaceError(`cannot read the migrations directory ${dir}: ${messageOf(err)}`);
+    throw new PgspaceError('schema', `cannot read the migrations directory ${dir}: ${messageOf(err)}`);
   }
 }
 
 /** Every file under `target` (a file or a directory), sorted, as absolute paths. */
 async function filesUnder(target: string): Promise<string[]> {
   const stat = await fs.stat(target).catch((err: unknown) => {
-    throw new PgspaceError(`cannot read the migration input ${target}: ${messageOf(err)}`);
+    throw new PgspaceError('schema', `cannot read the migration input ${target}: ${messageOf(err)}`);
   });
   if (!stat.isDirectory()) return [target];
   const entries = await fs.readdir(target, { recursive: true, withFileTypes: true });
@@ -104,11 +104,11 @@ export function nodePgMigrate(dir: string, options: NodePgMigrateOptions = {}): 
           filePaths.map(async (filePath) => {
             const file = path.relative(process.cwd(), filePath);
             const actions = (await jiti.import(filePath).catch((err: unknown) => {
-              throw new PgspaceError(`migration ${file} cannot be loaded: ${messageOf(err)}`, { cause: err });
+              throw new PgspaceError('schema', `migration ${file} cannot be loaded: ${messageOf(err)}`, { cause: err });
             })) as { up: MigrationAction };
             const up = actions.up;
             if (typeof up !== 'function') {
-              throw new PgspaceError(`migration ${file} does not export an \`up\` function`);
+              throw new PgspaceError('schema', `migration ${file} does not export an \`up\` function`);
             }
             // Same arity as the original: node-pg-migrate treats 2-argument `up`s as callback style.
             const tracked =
@@ -153,7 +153,7 @@ export function nodePgMigrate(dir: string, options: NodePgMigrateOptions = {}): 
         const file = current ? path.relative(process.cwd(), current) : dir;
         const at = errorPlace(err, queries.failed());
         const where = at ? ` at line ${at.line}, column ${at.column} of the SQL it ran${showPlace(at)}` : '';
-        throw new PgspaceError(`migration ${file} failed: ${messageOf(err)}${where}`, { cause: err });
+        throw new PgspaceError('schema', `migration ${file} failed: ${messageOf(err)}${where}`, { cause: err });
       } finally {
         queries.restore();
       }

@@ -9,29 +9,29 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { describeCluster, isClusterDir } from '../embedded/diagnosis.js';
 import { closeClients, disarm, installClientGuard, openClients, type OpenClient } from './client-guard.js';
-import { loadConfigTemplates, type ConfigTemplate } from './config-templates.js';
-import { isConnectionLost, isServerFull, isTooManyConnections } from './connection-errors.js';
-import { PgspaceError, messageOf } from './errors.js';
-import type { Migrator } from './migrator.js';
-import { withDeadline } from './poll.js';
-import { projectConfig } from './project-config.js';
+import { loadConfigTemplates, type ConfigTemplate } from '../config/config-templates.js';
+import { isConnectionLost, isServerFull, isTooManyConnections } from '../common/connection-errors.js';
+import { PgspaceError, messageOf } from '../common/errors.js';
+import type { Migrator } from '../templates/migrator.js';
+import { withDeadline } from '../common/poll.js';
+import { projectConfig } from '../config/project-config.js';
 import { breakRun, brokenHeadline, holdsHeartbeat, runBroken } from './run-health.js';
 import { SerialQueue } from './serial-queue.js';
-import { ADMIN_URL_VAR, clientConfig, parseServerUrl, type ServerSettings } from './server.js';
+import { ADMIN_URL_VAR, clientConfig, parseServerUrl, type ServerSettings } from '../server/server.js';
 import { openSpace, spaceFacts, type LiveSpace, type PoolWatch } from './space.js';
-import { awaitOwnSessionsGone, recycleBlocker, reissueSpace, resetSpace } from './recycle.js';
-import { adoptReady, holdings, keptBy, markReady, nextLineage, reissueSql, takeReady, type Lineage } from './registry.js';
-import { createSpace, createStrategy, dropSpace, emptyDatabase, keepSpace, type CreateStrategy, type SpaceIdentity } from './spaces.js';
-import { CAP_WAIT_MS, capError, MAX_SPACES_VAR, refusedAtCap, spaceCap, type SpaceCap } from './space-cap.js';
-import { ensureTemplate, templateName } from './template.js';
-import { adminConnections, POOL_CONCURRENCY, POOL_SIZE } from './sizing.js';
+import { awaitOwnSessionsGone, recycleBlocker, reissueSpace, resetSpace } from '../spaces/recycle.js';
+import { adoptReady, holdings, keptBy, markReady, nextLineage, reissueSql, takeReady, type Lineage } from '../server/registry.js';
+import { createSpace, createStrategy, dropSpace, emptyDatabase, keepSpace, type CreateStrategy, type SpaceIdentity } from '../spaces/spaces.js';
+import { CAP_WAIT_MS, capError, MAX_SPACES_VAR, refusedAtCap, spaceCap, type SpaceCap } from '../spaces/space-cap.js';
+import { ensureTemplate, templateName } from '../templates/template.js';
+import { adminConnections, POOL_CONCURRENCY, POOL_SIZE } from '../spaces/sizing.js';
+import { acquiring, released } from './events.js';
 import { WarmPool } from './warm-pool.js';
-import { bindDatabase, currentTrace, spaceReleased } from '../trace/recorder.js';
 
 /** Set by global setup: the id of the current test run (see locks.ts). */
 export const RUN_ID_VAR = 'PGSPACE_RUN_ID';
 
-export { POOL_CONCURRENCY, POOL_SIZE } from './sizing.js';
+export { POOL_CONCURRENCY, POOL_SIZE } from '../spaces/sizing.js';
 
 /** Most spaces one run keeps for debugging: past it, the oldest are dropped (a suite that fails everywhere must not fill the server). */
 export const MAX_KEPT = 20;
@@ -147,7 +147,7 @@ export class Session {
 
   /** Throws if the run is already known to be broken: no point in touching the server. */
   private assertUsable(): void {
-    if (runBroken()) throw new PgspaceError(`the run cannot go on: ${brokenHeadline()}`);
+    if (runBroken()) throw new PgspaceError('run-broken', `the run cannot go on: ${brokenHeadline()}`);
   }
 
   /**
@@ -161,7 +161,7 @@ export class Session {
     if (isTooManyConnections(err)) {
       const max = await this.withAdmin((c) => c.query<{ max: string }>(`SELECT current_setting('max_connections') AS max`)).then((r) => r.rows[0]!.max, () => '?');
       const ready = [...this.pools.values()].reduce((n, p) => n + p.readyCount, 0);
-      return new PgspaceError(
+      return new PgspaceError('no-connection-left', 
         `${where} has no connection left (max_connections = ${max}); this process holds ${ready + this.inUse} space(s) ` +
           `(${this.inUse} given to tests, ${ready} ready in its warm pool) and up to ${adminConnections(this.poolConcurrency)} admin connections. ` +
           `A run of N test processes capped at ${MAX_SPACES_VAR} spaces takes up to 1 + N × ${adminConnections(this.poolConcurrency)} + ${MAX_SPACES_VAR} × (connections per space), ` +
@@ -171,12 +171,12 @@ export class Session {
     if (isServerFull(err)) {
       const details = isClusterDir(this.server.host) ? `\n  ${await describeCluster(this.server.host)}` : '';
       breakRun(`pgspace: ${where} cannot write any more: ${messageOf(err)}.${details}\n  The run stops here.`);
-      return new PgspaceError(`${where} is full: ${messageOf(err)}`);
+      return new PgspaceError('server-full', `${where} is full: ${messageOf(err)}`);
     }
     if (isConnectionLost(err)) {
       // A parallel worker stops its own file at once; the main process says what happened, with the server's log.
       if (!holdsHeartbeat()) breakRun(`pgspace: lost the connection to ${where} (${messageOf(err)}); this worker stops here.`);
-      return new PgspaceError(`lost the connection to ${where}: ${messageOf(err)}`);
+      return new PgspaceError('connection-lost', `lost the connection to ${where}: ${messageOf(err)}`);
     }
     return err;
   }
@@ -303,7 +303,7 @@ export class Session {
   /** Hands a ready space to the test titled `title`, recording the title on it. */
   async acquire(migrator: Migrator, title: string): Promise<HeldSpace> {
     this.assertUsable();
-    const step = currentTrace()?.begin('step', 'space: acquire');
+    const acquired = acquiring();
     const pool = await this.pool(migrator).catch(async (err: unknown) => {
       throw await this.explain(err);
     });
@@ -322,8 +322,7 @@ export class Session {
         continue;
       }
       this.inUse++;
-      step?.({ text: `space: ${held.space.name} ready, ${lineage(held)}` });
-      bindDatabase(held.space.database, held.space.name, lineage(held));
+      acquired({ name: held.space.name, database: held.space.database, origin: lineage(held) });
       return held;
     }
   }
@@ -363,7 +362,7 @@ export class Session {
         try {
           const database = h.space.database;
           await withDeadline(this.keep(h, title), KEEP_DEADLINE_MS, `keeping space ${h.space.name}`);
-          spaceReleased(database, { name: h.space.name, psql: h.space.psql });
+          released(database, { name: h.space.name, psql: h.space.psql });
           const hint = h.heldBefore.count > 0 ? ' (PGSPACE_RECYCLE=0 gives every test a fresh clone)' : '';
           out.notes.push(`space kept for debugging: ${h.space.name}\n  ${h.space.psql}\n  ${lineage(h)}${hint}`);
           const dropped = await this.dropKeptPastCap().catch(() => []);
@@ -376,7 +375,7 @@ export class Session {
         }
         continue;
       }
-      spaceReleased(h.space.database);
+      released(h.space.database);
       const leaks = openClients(h.space.database, h.watch.own, h.watch.checkedOut);
       if (leaks.length > 0) out.warnings.push(await this.describeLeaks(title, leaks));
       closeClients(leaks);
@@ -472,7 +471,7 @@ export class Session {
   async settle(): Promise<void> {
     const errors = await this.drops.drain();
     if (errors.length > 0 && !runBroken()) {
-      throw new PgspaceError(`dropping ${errors.length} space(s) failed: ${messageOf(await this.explain(errors[0]))}; the next run drops them`, { cause: errors[0] });
+      throw new PgspaceError('space', `dropping ${errors.length} space(s) failed: ${messageOf(await this.explain(errors[0]))}; the next run drops them`, { cause: errors[0] });
     }
   }
 
@@ -495,7 +494,7 @@ export function session(): Session {
   const url = process.env[ADMIN_URL_VAR];
   const run = Number(process.env[RUN_ID_VAR]);
   if (!url || !Number.isInteger(run) || run <= 0) {
-    throw new PgspaceError(
+    throw new PgspaceError('misuse', 
       "newSpace() needs pgspace's global setup, which starts or finds the Postgres server for the run: " +
         'with mocha, `"require": ["pgspace/mocha"]` in .mocharc.json; with Vitest, `globalSetup: ["pgspace/vitest-setup"]` in the test config; ' +
         'with node:test, `--test-global-setup=node_modules/pgspace/dist/runners/node-test-setup.js`.',

@@ -1,9 +1,45 @@
+/** What went wrong, for code that branches on it (never on the message, which is for people). */
+export type PgspaceErrorCode =
+  /** A setting or file the user gave is wrong: a URL, SHARD, PGSPACE_MAX_SPACES, pgspace.config, a config.d template. */
+  | 'config'
+  /** A schema cannot be migrated: its setup, a migration, an SQL script. */
+  | 'schema'
+  /** The server cannot be reached in time. */
+  | 'unreachable'
+  /** The server refused the admin's login, or the admin is no superuser. */
+  | 'login'
+  /** Something did not happen in time. */
+  | 'timeout'
+  /** The run holds its cap of spaces, and gave none back in time. */
+  | 'cap-reached'
+  /** The server has no connection left. */
+  | 'no-connection-left'
+  /** The server cannot write (its disk is full). */
+  | 'server-full'
+  /** The connection to the server was lost. */
+  | 'connection-lost'
+  /** The run cannot go on (its server is gone). */
+  | 'run-broken'
+  /** Making, keeping or dropping a space failed. */
+  | 'space'
+  /** The embedded server cannot be set up or started. */
+  | 'embedded'
+  /** The helper was called the wrong way: newSpace() outside a test, without global setup. */
+  | 'misuse'
+  /** newSpace() stopped waiting because its test was stopped. */
+  | 'gave-up';
+
 /**
  * An error meant for a person, not a debugger: mocha and Node print `stack`,
- * so the stack is just the message. The original error stays in `cause`.
+ * so the stack is just the message. The original error stays in `cause`;
+ * `code` says what kind of failure it is.
  */
 export class PgspaceError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly code: PgspaceErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = 'PgspaceError';
     this.stack = `pgspace: ${message}`;

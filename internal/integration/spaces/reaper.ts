@@ -1,8 +1,8 @@
 /** Finding spaces on a server, telling whose they are, and dropping the ones a rule picks. */
 import pg from 'pg';
-import { LOCK_CLASS } from './locks.js';
-import { registered, type SpaceRecord } from './registry.js';
-import type { ServerSettings } from './server.js';
+import { LOCK_CLASS } from '../server/locks.js';
+import { registered, type SpaceRecord } from '../server/registry.js';
+import type { ServerSettings } from '../server/server.js';
 import { dropSpace } from './spaces.js';
 
 /** A registered space, and whether the run that made it still lives. */

@@ -13,20 +13,20 @@ import pg from 'pg';
 import { reapClusters, startCluster, type EmbeddedCluster } from '../embedded/cluster.js';
 import { describeCluster } from '../embedded/diagnosis.js';
 import { extrasOf } from '../embedded/seed.js';
-import { messageOf } from './errors.js';
-import { loadConfigTemplates } from './config-templates.js';
-import { dropStaleTemplates, keepNewestTemplates, TEMPLATE_GRACE } from './template.js';
+import { messageOf } from '../common/errors.js';
+import { loadConfigTemplates } from '../config/config-templates.js';
+import { dropStaleTemplates, keepNewestTemplates, TEMPLATE_GRACE } from '../templates/template.js';
 import { projectTemplates } from './warm-up.js';
-import { projectConfig } from './project-config.js';
-import { LOCK_CLASS } from './locks.js';
-import { pollUntil, withDeadline } from './poll.js';
-import { abandoned, dropSpacesWhere, listSpaces } from './reaper.js';
-import { ensureRegistry } from './registry.js';
-import { sealWarning } from './seal-check.js';
-import { capFromEnv } from './space-cap.js';
-import { breakRun, brokenMessage, holdHeartbeat, runBroken } from './run-health.js';
-import { ADMIN_URL_VAR, configuredServer, connectAdmin, serverUrl, type ServerSettings } from './server.js';
-import { closeSession, RUN_ID_VAR } from './session.js';
+import { projectConfig } from '../config/project-config.js';
+import { LOCK_CLASS } from '../server/locks.js';
+import { pollUntil, withDeadline } from '../common/poll.js';
+import { abandoned, dropSpacesWhere, listSpaces } from '../spaces/reaper.js';
+import { ensureRegistry } from '../server/registry.js';
+import { sealWarning } from '../server/seal-check.js';
+import { capFromEnv } from '../spaces/space-cap.js';
+import { breakRun, brokenMessage, holdHeartbeat, runBroken } from '../session/run-health.js';
+import { ADMIN_URL_VAR, configuredServer, connectAdmin, serverUrl, type ServerSettings } from '../server/server.js';
+import { closeSession, RUN_ID_VAR } from '../session/session.js';
 
 /** A run in progress; pass it back to finishRun. */
 export interface Run {

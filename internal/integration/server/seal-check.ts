@@ -7,8 +7,8 @@
  * spaces.ts, but could reach any database open to PUBLIC).
  */
 import pg from 'pg';
-import { randomPassword, scramVerifier } from './credentials.js';
-import { SPACE_PREFIX, randomSuffix } from './names.js';
+import { randomPassword, scramVerifier } from '../common/credentials.js';
+import { SPACE_PREFIX, randomSuffix } from '../common/names.js';
 import type { ServerSettings } from './server.js';
 
 /** Undefined when sealed; otherwise the warning to print. */

@@ -1,8 +1,8 @@
 import pg from 'pg';
 import { callSite } from './client-guard.js';
-import { renderConfig, type ConfigTemplate } from './config-templates.js';
-import { serverUrl, type ServerSettings } from './server.js';
-import type { SpaceIdentity } from './spaces.js';
+import { renderConfig, type ConfigTemplate } from '../config/config-templates.js';
+import { serverUrl, type ServerSettings } from '../server/server.js';
+import type { SpaceIdentity } from '../spaces/spaces.js';
 
 /** A fresh, isolated Postgres role + database for one test. */
 export interface Space {
