@@ -47,9 +47,9 @@ export interface RunEnd {
   problems: string[];
 }
 
-/** Deadlines of the steps that end a run: none may hang it. */
 /** Templates a seed keeps (the newest): older schema versions are dropped rather than carried on forever. */
 const SEED_TEMPLATES = 8;
+/** Deadlines of the steps that end a run: none may hang it. */
 const END_DEADLINE_MS = { session: 30_000, drops: 30_000, lock: 5_000, cluster: 15_000 };
 
 function say(line: string): void {
@@ -64,7 +64,7 @@ async function resolveServer(): Promise<{ server: ServerSettings; cluster?: Embe
   for (const line of await reapClusters()) say(line);
   const cluster = await startCluster();
   if (cluster.seedRefused) say(`the last run's cluster was not used, ${cluster.seedRefused}: this run starts from a fresh one`);
-  say(`embedded ${cluster.version} on ${cluster.place}${cluster.seeded ? ', with the last run\'s templates' : ''}`);
+  say(`embedded ${cluster.version} on ${cluster.place}${cluster.seeded ? ", with the last run's templates" : ''}`);
   return { server: cluster.settings, cluster };
 }
 
@@ -82,7 +82,7 @@ async function describeLoss(run: Run, err: unknown): Promise<string> {
   if (!run.cluster) {
     return (
       `pgspace: lost the run's connection to Postgres at ${where} (${messageOf(err)}): the server stopped, crashed or restarted, ` +
-      'or someone ended the run\'s session. Its log is on that server.\n  The run stops here.'
+      "or someone ended the run's session. Its log is on that server.\n  The run stops here."
     );
   }
   const cluster = run.cluster;
@@ -106,9 +106,9 @@ function watchLock(run: Run): void {
 }
 
 /**
- * Starts a run: config.d checked, server, lock, reaping (templates are built
- * when a test first needs one); then publishes the server
- * and run id in the environment for this process and the workers it forks.
+ * Starts a run: config.d checked, server, lock, reaping; then publishes the
+ * server and run id in the environment for this process and the workers it
+ * forks. (The templates and first spaces come next, in warm-up.ts.)
  */
 export async function startRun(): Promise<Run> {
   const { configDir } = await projectConfig(); // a broken config file or template fails the run once, up front
@@ -160,11 +160,16 @@ export async function finishRun(run: Run): Promise<RunEnd> {
   const broken = runBroken();
   // What broke the run is read from the server's log: let that finish before the cluster is deleted.
   if (broken) await step(problems, 'describing what broke the run', END_DEADLINE_MS.lock, () => brokenMessage()!);
-  await step(problems, 'closing the helper\'s connections', END_DEADLINE_MS.session, closeSession);
+  await step(problems, "closing the helper's connections", END_DEADLINE_MS.session, closeSession);
   let kept: string[] = [];
   if (!broken) {
-    await step(problems, 'dropping the run\'s spaces', END_DEADLINE_MS.drops, () => dropSpacesWhere(run.lock, run.server, (s) => s.run === run.id && !s.keptAt));
-    kept = (await step(problems, 'listing kept spaces', END_DEADLINE_MS.drops, () => listSpaces(run.lock))) ?.filter((s) => s.run === run.id).map((s) => s.name) ?? [];
+    await step(problems, "dropping the run's spaces", END_DEADLINE_MS.drops, () =>
+      dropSpacesWhere(run.lock, run.server, (s) => s.run === run.id && !s.keptAt),
+    );
+    kept =
+      (await step(problems, 'listing kept spaces', END_DEADLINE_MS.drops, () => listSpaces(run.lock)))
+        ?.filter((s) => s.run === run.id)
+        .map((s) => s.name) ?? [];
   }
   // An embedded cluster that ends cleanly is the next run's seed, templates and all, unless it holds
   // what a fresh cluster would not (see embedded/seed.ts).
@@ -173,12 +178,17 @@ export async function finishRun(run: Run): Promise<RunEnd> {
     const extras = await step(problems, 'looking for server-wide state', END_DEADLINE_MS.lock, () => extrasOf(run.server, run.lock));
     if (extras?.length) {
       seed = false;
-      say(`no seed for the next run: this cluster holds what a fresh one lacks (${extras.join(', ')}), made by a schema's setup or a test; the next run starts fresh, as CI does`);
+      say(
+        `no seed for the next run: this cluster holds what a fresh one lacks (${extras.join(', ')}), made by a schema's setup or a test; the next run starts fresh, as CI does`,
+      );
     }
   }
-  if (seed) await step(problems, 'trimming the templates', END_DEADLINE_MS.drops, () => keepNewestTemplates(run.lock, SEED_TEMPLATES, projectTemplates()));
+  if (seed)
+    await step(problems, 'trimming the templates', END_DEADLINE_MS.drops, () =>
+      keepNewestTemplates(run.lock, SEED_TEMPLATES, projectTemplates()),
+    );
   run.closing = true;
-  if (!run.lost) await step(problems, 'closing the run\'s lock connection', END_DEADLINE_MS.lock, () => run.lock.end());
+  if (!run.lost) await step(problems, "closing the run's lock connection", END_DEADLINE_MS.lock, () => run.lock.end());
   // A server that died or stopped answering never acknowledges the end: drop the socket.
   (run.lock as pg.Client & { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
   if (run.cluster && (broken || kept.length === 0)) {
@@ -192,7 +202,6 @@ export async function finishRun(run: Run): Promise<RunEnd> {
     : `on ${run.server.host}:${run.server.port}; \`npx pgspace clean\` drops them`;
   return { summary: `pgspace: ${kept.length} space(s) kept for failing tests ${where}: ${kept.join(', ')}`, problems };
 }
-
 
 /**
  * Gives up a run at once, synchronously, when its process exits (or is
