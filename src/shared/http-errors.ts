@@ -24,7 +24,11 @@ const CODE_BY_STATUS: Record<number, string> = { 413: 'payload-too-large', 415: 
  * `statusByCode` get that status, anything else is a logged 500 that shows
  * no internals.
  */
-export function errorEnvelope(app: FastifyInstance, statusByCode: Record<string, number>, isCoded: (err: unknown) => err is CodedError): void {
+export function errorEnvelope(
+  app: FastifyInstance,
+  statusByCode: Record<string, number>,
+  isCoded: (err: unknown) => err is CodedError,
+): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (isCoded(err) && statusByCode[err.code]) {
       return reply.status(statusByCode[err.code]!).send(errorBody(err.code, err.message));

@@ -18,6 +18,11 @@ export const errorResponse = {
   required: ['error'],
   additionalProperties: false,
   properties: {
-    error: { type: 'object', required: ['code', 'message'], additionalProperties: false, properties: { code: { type: 'string' }, message: { type: 'string' } } },
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      additionalProperties: false,
+      properties: { code: { type: 'string' }, message: { type: 'string' } },
+    },
   },
 } as const;

@@ -1,4 +1,10 @@
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from 'fastify';
 
 /** fastify's logger option: `true` logs to stdout, or `{ level, stream }` to log elsewhere (tests log into their trace). */
 export type LoggerOption = FastifyServerOptions['logger'];
@@ -18,7 +24,8 @@ export function newHttpServer(logger: LoggerOption): FastifyInstance {
     logger,
     bodyLimit: BODY_LIMIT_BYTES,
     // A URL the router cannot decode (e.g. a broken %-escape): a 400 in the standard shape, like any other.
-    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => reply.code(400).send(errorBody('bad-request', error.message)),
+    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) =>
+      reply.code(400).send(errorBody('bad-request', error.message)),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, formats: { instant: isInstant } } },
   });
 }

@@ -15,7 +15,9 @@ function daysIn(year: number, month: number): number {
 export function isInstant(s: string): boolean {
   const m = RFC3339.exec(s);
   if (!m) return false;
-  const [year, month, day, hour, minute, second, offsetHour = 0, offsetMinute = 0] = m.slice(1).map((v) => (v === undefined ? undefined : Number(v)));
+  const [year, month, day, hour, minute, second, offsetHour = 0, offsetMinute = 0] = m
+    .slice(1)
+    .map((v) => (v === undefined ? undefined : Number(v)));
   if (month! < 1 || month! > 12 || day! < 1 || day! > daysIn(year!, month!)) return false;
   if (hour! > 23 || minute! > 59 || second! > 59 || offsetHour! > 23 || offsetMinute! > 59) return false;
   return !Number.isNaN(Date.parse(s));

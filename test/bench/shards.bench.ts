@@ -64,21 +64,32 @@ try {
   const files = [...times.keys()];
   const fileSeconds = [...times.values()].reduce((a, b) => a + b, 0);
   const one = runs.get(1)!.wall;
-  console.log(`\nmocha suite (${SPEC}), ${files.length} files, ${os.availableParallelism()} cores, one shared embedded server, packed by a warm-up run's JUnit times:`);
+  console.log(
+    `\nmocha suite (${SPEC}), ${files.length} files, ${os.availableParallelism()} cores, one shared embedded server, packed by a warm-up run's JUnit times:`,
+  );
   console.log('shards at once | wall time | each shard                  | vs 1 shard');
   for (const [n, r] of runs) {
-    console.log(`${String(n).padStart(14)} | ${r.wall.toFixed(2).padStart(7)} s | ${r.each.map((s) => s.toFixed(1)).join(' / ').padEnd(27)} | ${(r.wall / one).toFixed(2)}×`);
+    console.log(
+      `${String(n).padStart(14)} | ${r.wall.toFixed(2).padStart(7)} s | ${r.each
+        .map((s) => s.toFixed(1))
+        .join(' / ')
+        .padEnd(27)} | ${(r.wall / one).toFixed(2)}×`,
+    );
   }
 
   const fixed = Math.max(0, one - fileSeconds);
   const longest = Math.max(...times.values());
-  console.log(`\nprojection for N agents (one shard each, own cores): fixed cost per run ${fixed.toFixed(2)} s (1-shard wall ${one.toFixed(2)} s − files ${fileSeconds.toFixed(2)} s); longest file ${longest.toFixed(2)} s`);
+  console.log(
+    `\nprojection for N agents (one shard each, own cores): fixed cost per run ${fixed.toFixed(2)} s (1-shard wall ${one.toFixed(2)} s − files ${fileSeconds.toFixed(2)} s); longest file ${longest.toFixed(2)} s`,
+  );
   console.log('agents | slowest shard | projected build | speed-up');
   const single = fixed + fileSeconds;
   for (const n of AGENTS) {
     const slowest = Math.max(...splitFiles(files, n, (f) => times.get(f) ?? 0).map((s) => s.expected));
     const build = fixed + slowest;
-    console.log(`${String(n).padStart(6)} | ${slowest.toFixed(2).padStart(11)} s | ${build.toFixed(2).padStart(13)} s | ${(single / build).toFixed(2)}×`);
+    console.log(
+      `${String(n).padStart(6)} | ${slowest.toFixed(2).padStart(11)} s | ${build.toFixed(2).padStart(13)} s | ${(single / build).toFixed(2)}×`,
+    );
   }
 } finally {
   await server.stop();

@@ -44,7 +44,13 @@ interface Lease {
 }
 
 function trainingsEnv(server: ServerSettings, name: string, password: string): Record<string, string> {
-  return { TRAININGS_DB_HOST: server.host, TRAININGS_DB_PORT: String(server.port), TRAININGS_DB_NAME: name, TRAININGS_DB_USER: name, TRAININGS_DB_PASSWORD: password };
+  return {
+    TRAININGS_DB_HOST: server.host,
+    TRAININGS_DB_PORT: String(server.port),
+    TRAININGS_DB_NAME: name,
+    TRAININGS_DB_USER: name,
+    TRAININGS_DB_PASSWORD: password,
+  };
 }
 
 /** One way of giving tests a database. */
@@ -151,7 +157,7 @@ function modes(server: ServerSettings, run: number, template: string): Mode[] {
         };
       },
     },
-    sessionMode('e', '(e) warm pool, recycle passing tests\' spaces (default)', server, run, true),
+    sessionMode('e', "(e) warm pool, recycle passing tests' spaces (default)", server, run, true),
   ];
 }
 
@@ -166,7 +172,11 @@ function sessionMode(key: string, label: string, server: ServerSettings, run: nu
       return {
         async acquire() {
           const held = await session.acquire(migrators.trainings, 'bench');
-          return { pool: held.space.pool, env: held.space.config.trainings!, release: async () => void (await session.release([held], 'bench', false)) };
+          return {
+            pool: held.space.pool,
+            env: held.space.config.trainings!,
+            release: async () => void (await session.release([held], 'bench', false)),
+          };
         },
         close: () => session.close(),
       };
@@ -202,12 +212,25 @@ async function componentTest(env: Record<string, string>, i: number): Promise<vo
       if (got !== want) throw new Error(`test ${i}: ${what} answered ${got}, expected ${want}`);
     };
     const hours = ['2030-01-09T12:00:00.000Z', '2030-01-09T13:00:00.000Z'];
-    expectStatus('publish', (await api.inject({ method: 'PUT', url: '/trainer/hours', headers: coach(trainer), payload: { hours } })).statusCode, 204);
-    expectStatus('book', (await api.inject({ method: 'POST', url: '/trainings', headers: attendee(ann), payload: { trainerId: trainer, startsAt: hours[0] } })).statusCode, 201);
+    expectStatus(
+      'publish',
+      (await api.inject({ method: 'PUT', url: '/trainer/hours', headers: coach(trainer), payload: { hours } })).statusCode,
+      204,
+    );
+    expectStatus(
+      'book',
+      (await api.inject({ method: 'POST', url: '/trainings', headers: attendee(ann), payload: { trainerId: trainer, startsAt: hours[0] } }))
+        .statusCode,
+      201,
+    );
     const mine = await api.inject({ method: 'GET', url: '/trainings', headers: attendee(ann) });
     expectStatus('list', mine.statusCode, 200);
     if ((mine.json() as { trainings: unknown[] }).trainings.length !== 1) throw new Error(`test ${i}: expected one training`);
-    const free = await api.inject({ method: 'GET', url: `/trainers/${trainer}/hours?from=2030-01-08T00:00:00.000Z&to=2030-01-10T00:00:00.000Z`, headers: attendee(ann) });
+    const free = await api.inject({
+      method: 'GET',
+      url: `/trainers/${trainer}/hours?from=2030-01-08T00:00:00.000Z&to=2030-01-10T00:00:00.000Z`,
+      headers: attendee(ann),
+    });
     expectStatus('hours', free.statusCode, 200);
   } finally {
     await api.close();
@@ -324,7 +347,9 @@ async function main(): Promise<void> {
     for (const row of rows) console.log(`| ${row.join(' | ')} |`);
     const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
     const shared = median(byKey('d'));
-    console.log(`\nmicro suite, a space per test / one shared database: drop (c) ${ratio(median(byKey('c')), shared)}, recycle (e) ${ratio(median(byKey('e')), shared)}`);
+    console.log(
+      `\nmicro suite, a space per test / one shared database: drop (c) ${ratio(median(byKey('c')), shared)}, recycle (e) ${ratio(median(byKey('e')), shared)}`,
+    );
 
     // The realistic suite, interleaved the same way, for the three modes that matter.
     const real = ['c', 'd', 'e'].map(byKey);

@@ -35,4 +35,6 @@ for (let i = 0; i < ROUNDS; i++) {
   console.log(`round ${i + 1}: trace off ${(off.at(-1)! / 1000).toFixed(2)} s, on ${(on.at(-1)! / 1000).toFixed(2)} s`);
 }
 const [mOff, mOn] = [median(off), median(on)];
-console.log(`\nmocha suite (${SPEC}), median of ${ROUNDS}: trace off ${(mOff / 1000).toFixed(2)} s, on ${(mOn / 1000).toFixed(2)} s, overhead ${(((mOn - mOff) / mOff) * 100).toFixed(1)} %`);
+console.log(
+  `\nmocha suite (${SPEC}), median of ${ROUNDS}: trace off ${(mOff / 1000).toFixed(2)} s, on ${(mOn / 1000).toFixed(2)} s, overhead ${(((mOn - mOff) / mOff) * 100).toFixed(1)} %`,
+);

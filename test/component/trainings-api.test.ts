@@ -55,7 +55,13 @@ describe('trainings API', function () {
 
     const booked = await book(ann, hour);
     expect(booked.statusCode).to.equal(201);
-    expect(booked.json().training).to.include({ trainerId: 'coach', attendeeId: 'ann', startsAt: hour, notes: 'legs day', cancelled: false });
+    expect(booked.json().training).to.include({
+      trainerId: 'coach',
+      attendeeId: 'ann',
+      startsAt: hour,
+      notes: 'legs day',
+      cancelled: false,
+    });
     expect(users.balances.get('ann')).to.equal(0);
 
     const listed = await api.inject({ method: 'GET', url: '/trainings', headers: ann });
@@ -84,7 +90,10 @@ describe('trainings API', function () {
     expect(users.balances.get('ann')).to.equal(0);
   });
 
-  for (const [who, balance] of [['an attendee with 0 left (users: 409)', 0], ['an attendee the users service never topped up (users: 404)', undefined]] as const) {
+  for (const [who, balance] of [
+    ['an attendee with 0 left (users: 409)', 0],
+    ['an attendee the users service never topped up (users: 404)', undefined],
+  ] as const) {
     it(`refuses a booking the balance cannot pay, for ${who}, and writes nothing`, async function () {
       if (balance !== undefined) users.balances.set('ann', balance);
       await publish([hour]);
@@ -112,7 +121,10 @@ describe('trainings API', function () {
     const { training } = (await book(ann, hour)).json();
     const before = await tableRows(space.pool, ['hours', 'trainings']);
     users.answer = 500;
-    expect(errorOf(await api.inject({ method: 'DELETE', url: `/trainings/${training.id}`, headers: ann }))).to.deep.equal({ status: 502, code: 'users-service-unavailable' });
+    expect(errorOf(await api.inject({ method: 'DELETE', url: `/trainings/${training.id}`, headers: ann }))).to.deep.equal({
+      status: 502,
+      code: 'users-service-unavailable',
+    });
     expect(await tableRows(space.pool, ['hours', 'trainings'])).to.deep.equal(before); // still booked, not cancelled
   });
 
@@ -121,9 +133,16 @@ describe('trainings API', function () {
     slow.balances.set('ann', 1);
     const impatient = service({ TRAININGS_USERS_URL: slow.url, TRAININGS_USERS_TIMEOUT_MS: '50' });
     try {
-      expect((await impatient.inject({ method: 'PUT', url: '/trainer/hours', headers: coach, payload: { hours: [hour] } })).statusCode).to.equal(204);
+      expect(
+        (await impatient.inject({ method: 'PUT', url: '/trainer/hours', headers: coach, payload: { hours: [hour] } })).statusCode,
+      ).to.equal(204);
       const before = await tableRows(space.pool, ['hours', 'trainings']);
-      const res = await impatient.inject({ method: 'POST', url: '/trainings', headers: ann, payload: { trainerId: 'coach', startsAt: hour, notes: '' } });
+      const res = await impatient.inject({
+        method: 'POST',
+        url: '/trainings',
+        headers: ann,
+        payload: { trainerId: 'coach', startsAt: hour, notes: '' },
+      });
       expect(errorOf(res)).to.deep.equal({ status: 502, code: 'users-service-unavailable' });
       expect(res.json().error.message).to.match(/slow-users\.test unreachable: .*(timeout|aborted)/i);
       expect(await tableRows(space.pool, ['hours', 'trainings'])).to.deep.equal(before);
@@ -132,7 +151,7 @@ describe('trainings API', function () {
     }
   });
 
-  describe('at the edges of time, by the service\'s clock', function () {
+  describe("at the edges of time, by the service's clock", function () {
     const later = (ms: number) => new Date(now.getTime() + ms);
     const HOUR = 3600_000;
     const cancelAt = async (when: Date) => {

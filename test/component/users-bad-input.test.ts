@@ -10,9 +10,12 @@ import { expectRefusal, tableRows, type HostileCase } from './refusal.js';
 // Hostile input, route by route: each request gets its 4xx in the standard error shape
 // (never a 500), and the users table does not change.
 
-const change = (id: string, body: unknown) => (api: FastifyInstance) => api.inject({ method: 'POST', url: `/users/${id}/balance`, payload: body as object });
-const raw = (payload: string, contentType = 'application/json') => (api: FastifyInstance) =>
-  api.inject({ method: 'POST', url: '/users/ann/balance', headers: { 'content-type': contentType }, payload });
+const change = (id: string, body: unknown) => (api: FastifyInstance) =>
+  api.inject({ method: 'POST', url: `/users/${id}/balance`, payload: body as object });
+const raw =
+  (payload: string, contentType = 'application/json') =>
+  (api: FastifyInstance) =>
+    api.inject({ method: 'POST', url: '/users/ann/balance', headers: { 'content-type': contentType }, payload });
 const get = (url: string) => (api: FastifyInstance) => api.inject({ method: 'GET', url });
 
 const cases: Record<string, HostileCase<FastifyInstance>[]> = {
@@ -28,14 +31,29 @@ const cases: Record<string, HostileCase<FastifyInstance>[]> = {
     { name: 'a missing field', request: change('ann', {}), status: 400, code: 'invalid-request' },
     { name: 'an unknown field', request: change('ann', { change: 1, by: 'admin' }), status: 400, code: 'invalid-request' },
     { name: 'a NUL in the id', request: change('a%00nn', { change: 1 }), status: 400, code: 'invalid-request' },
-    { name: 'an id that looks like SQL, charged', request: change(encodeURIComponent(`ann' OR '1'='1`), { change: -1 }), status: 404, code: 'user-not-found' },
+    {
+      name: 'an id that looks like SQL, charged',
+      request: change(encodeURIComponent(`ann' OR '1'='1`), { change: -1 }),
+      status: 404,
+      code: 'user-not-found',
+    },
     { name: 'a charge of a user with no row yet', request: change('bob', { change: -1 }), status: 404, code: 'user-not-found' },
     { name: 'going below zero', request: change('poor', { change: -1 }), status: 409, code: 'insufficient-balance' },
     { name: `a top-up past ${MAX_BALANCE}`, request: change('ann', { change: 1000 }), status: 422, code: 'balance-limit' },
-    { name: 'a top-up of a balance near 2^31 (int4 overflow)', request: change('rich', { change: 1000 }), status: 422, code: 'balance-limit' },
+    {
+      name: 'a top-up of a balance near 2^31 (int4 overflow)',
+      request: change('rich', { change: 1000 }),
+      status: 422,
+      code: 'balance-limit',
+    },
     { name: 'malformed JSON', request: raw('{"change":'), status: 400, code: 'bad-request' },
     { name: 'a 1 MB body', request: raw(JSON.stringify({ change: 1, pad: 'x'.repeat(1 << 20) })), status: 413, code: 'payload-too-large' },
-    { name: 'a body that is not JSON', request: raw('change=1', 'application/x-www-form-urlencoded'), status: 415, code: 'unsupported-media-type' },
+    {
+      name: 'a body that is not JSON',
+      request: raw('change=1', 'application/x-www-form-urlencoded'),
+      status: 415,
+      code: 'unsupported-media-type',
+    },
   ],
   'GET /users/:id': [
     { name: 'a NUL in the id', request: get('/users/a%00nn'), status: 400, code: 'invalid-request' },

@@ -42,7 +42,8 @@ export function mockUsersService(http: OutboundHttp, { url = 'http://users.test'
       users.received.push({ userId, change });
       const json = { headers: { 'content-type': 'application/json' } };
       // A status set by the test stands for a broken users service: outside the contract on purpose.
-      if (users.answer !== 'balances') return { statusCode: users.answer, data: error('unavailable', `answering ${users.answer} for the test`), responseOptions: json };
+      if (users.answer !== 'balances')
+        return { statusCode: users.answer, data: error('unavailable', `answering ${users.answer} for the test`), responseOptions: json };
       const [statusCode, data] = byBalances(users.balances, userId, change);
       const problem = responseProblem(document, 'POST', request.path, statusCode, data);
       if (problem) http.report(`the users stand-in answered what the users API does not document: ${problem}`);

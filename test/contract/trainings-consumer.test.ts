@@ -11,7 +11,10 @@ import { requestProblem, responseProblem, trainingsExpectations, usersDocument, 
 /** What is wrong with `interaction` by `document`, named after it. */
 function conformance(document: ApiDocument, interaction: Interaction): string[] {
   const { method, path, body } = interaction.request;
-  return [requestProblem(document, method, path, body), responseProblem(document, method, path, interaction.response.status, interaction.response.body)]
+  return [
+    requestProblem(document, method, path, body),
+    responseProblem(document, method, path, interaction.response.status, interaction.response.body),
+  ]
     .filter((p): p is string => !!p)
     .map((p) => `trainings → users, "${interaction.description}": ${p}`);
 }
@@ -25,7 +28,9 @@ function answer(interaction: Interaction): Record<string, unknown> {
 describe('contract trainings → users: the trainings service (consumer)', function () {
   for (const interaction of trainingsExpectations()) {
     it(`expects only what the users API documents: ${interaction.description}`, function () {
-      expect(conformance(usersDocument(), { ...interaction, response: { ...interaction.response, body: answer(interaction) } })).to.deep.equal([]);
+      expect(
+        conformance(usersDocument(), { ...interaction, response: { ...interaction.response, body: answer(interaction) } }),
+      ).to.deep.equal([]);
     });
 
     it(`reads the answer as "${interaction.trainings}": ${interaction.description}`, async function () {
@@ -37,10 +42,12 @@ describe('contract trainings → users: the trainings service (consumer)', funct
           .reply(interaction.response.status, answer(interaction), { headers: { 'content-type': 'application/json' } });
         const { change } = interaction.request.body as { change: number };
         const userId = decodeURIComponent(interaction.request.path.split('/')[2]!);
-        const outcome = await usersHttpClient('http://users.test').changeBalance(userId, change).then(
-          () => 'paid',
-          (err: unknown) => (err instanceof DomainError || err instanceof UsersServiceError ? err.code : `unexpected: ${String(err)}`),
-        );
+        const outcome = await usersHttpClient('http://users.test')
+          .changeBalance(userId, change)
+          .then(
+            () => 'paid',
+            (err: unknown) => (err instanceof DomainError || err instanceof UsersServiceError ? err.code : `unexpected: ${String(err)}`),
+          );
         expect(outcome).to.equal(interaction.trainings);
       } finally {
         await http.close();
@@ -51,8 +58,13 @@ describe('contract trainings → users: the trainings service (consumer)', funct
   it('reads any other answer as the users service being unavailable (502 to its own callers)', async function () {
     const http = interceptOutboundHttp();
     try {
-      http.origin('http://users.test').intercept({ path: '/users/ann/balance', method: 'POST' }).reply(422, { error: { code: 'balance-limit', message: 'too much' } });
-      const err = await usersHttpClient('http://users.test').changeBalance('ann', 1).catch((e: unknown) => e);
+      http
+        .origin('http://users.test')
+        .intercept({ path: '/users/ann/balance', method: 'POST' })
+        .reply(422, { error: { code: 'balance-limit', message: 'too much' } });
+      const err = await usersHttpClient('http://users.test')
+        .changeBalance('ann', 1)
+        .catch((e: unknown) => e);
       expect(err).to.be.instanceOf(UsersServiceError);
     } finally {
       await http.close();

@@ -62,7 +62,7 @@ describe('e2e: an attendee books and cancels a training', function () {
     expect((await call(usersUrl!, 'GET', `/users/${ann.id}`)).body.balance).to.equal(1);
   });
 
-  it('does not refund a late cancellation (the next bookable hour, under 24 h away by the services\' clock)', async function () {
+  it("does not refund a late cancellation (the next bookable hour, under 24 h away by the services' clock)", async function () {
     const ann = attendee();
     const coach = trainer();
     const hour = await nextBookableHour();
@@ -85,7 +85,11 @@ describe('e2e: an attendee books and cancels a training', function () {
     expect(refused.status).to.equal(409);
     expect(refused.body.error.code).to.equal('insufficient-balance');
     expect((await call(trainingsUrl!, 'GET', '/trainings', undefined, bob)).body).to.deep.equal({ trainings: [] });
-    const free = await call(trainingsUrl!, 'GET', `/trainers/${coach.id}/hours?from=${(await serviceTime()).toISOString()}&to=2100-01-01T00:00:00Z`);
+    const free = await call(
+      trainingsUrl!,
+      'GET',
+      `/trainers/${coach.id}/hours?from=${(await serviceTime()).toISOString()}&to=2100-01-01T00:00:00Z`,
+    );
     expect(free.body.hours).to.deep.equal([hour]);
   });
 });

@@ -30,7 +30,10 @@ describe('bad input gets a clear error', function () {
     await mkdir(migrations);
     await writeFile(path.join(migrations, '001_ok.ts'), `export const up = (pgm: any) => { pgm.createTable('t', { id: 'id' }); };\n`);
     // Unique to this run: suites running at once on one server must not build (and see) each other's template.
-    await writeFile(path.join(migrations, '002_broken.ts'), `// ${randomUUID()}\nexport const up = (pgm: any) => { pgm.sql('CREATE TABLEE nope ()'); };\n`);
+    await writeFile(
+      path.join(migrations, '002_broken.ts'),
+      `// ${randomUUID()}\nexport const up = (pgm: any) => { pgm.sql('CREATE TABLEE nope ()'); };\n`,
+    );
     const migrator = nodePgMigrate(migrations);
     const name = await withAdmin((admin) => templateName(admin, migrator, 'test'));
 
@@ -48,41 +51,50 @@ describe('bad input gets a clear error', function () {
     for (const [name, content] of Object.entries(files)) await writeFile(path.join(migrations, name), content);
     const migrator = nodePgMigrate(migrations);
     const name = await withAdmin((admin) => templateName(admin, migrator, 'test'));
-    const error = await ensureTemplate(runServer(), name, migrator).then(() => undefined, (e: unknown) => e);
+    const error = await ensureTemplate(runServer(), name, migrator).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).to.be.instanceOf(PgspaceError);
     return error as Error;
   }
 
   it('a failing .sql migration names file:line:column and shows the line', async function () {
-    const error = await buildError({ '001_schema.sql': `-- ${randomUUID()}
+    const error = await buildError({
+      '001_schema.sql': `-- ${randomUUID()}
 CREATE TABLE a (id int);
 
 CREATE TABLE b (
   id int GENERATED ALWAYS AS (1) VIRTUAL
 );
-` });
+`,
+    });
     expect(error.message).to.match(/001_schema\.sql:5:\d+: syntax error at or near "VIRTUAL"/);
     expect(error.message).to.include('  id int GENERATED ALWAYS AS (1) VIRTUAL');
     expect(error.message).to.match(/\n\s+\^/);
   });
 
   it('a bad COPY row names its line in the file', async function () {
-    const error = await buildError({ '001_data.sql': `-- ${randomUUID()}
+    const error = await buildError({
+      '001_data.sql': `-- ${randomUUID()}
 CREATE TABLE n (v int);
 COPY n (v) FROM stdin;
 1
 2
 three
 \\.
-` });
+`,
+    });
     expect(error.message).to.match(/001_data\.sql:6: invalid input syntax for type integer: "three" \(row 3 of the COPY on line 3\)/);
   });
 
   it('a psql command in a .sql file is named, not sent to the server', async function () {
-    const error = await buildError({ '001_dump.sql': `-- ${randomUUID()}
+    const error = await buildError({
+      '001_dump.sql': `-- ${randomUUID()}
 \\connect shop
 CREATE TABLE x ();
-` });
+`,
+    });
     expect(error.message).to.match(/001_dump\.sql:2: `\\connect` is a psql command/);
   });
 

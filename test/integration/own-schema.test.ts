@@ -49,7 +49,11 @@ describe('a schema of your own', function () {
     await db.query(`INSERT INTO order_lines VALUES ($1, $2, 2, 3)`, [rows[0].id, rows[0].ordered_at]); // 3 towels at 900
     const after = await db.query(`SELECT total FROM orders WHERE id = $1`, [rows[0].id]);
     expect(after.rows[0].total).to.equal(rows[0].total + 2700);
-    const refused = async (sql: string) => db.query(sql).then(() => 'ok', (e: { code?: string }) => e.code);
+    const refused = async (sql: string) =>
+      db.query(sql).then(
+        () => 'ok',
+        (e: { code?: string }) => e.code,
+      );
     expect(await refused(`INSERT INTO members (email, tier) VALUES ('x@gym.test', 'gold')`)).to.equal('22P02'); // enum
     expect(await refused(`INSERT INTO products (name, price) VALUES ('free lunch', -1)`)).to.equal('23514'); // domain
     expect(await refused(`INSERT INTO orders (member_id, ordered_at) VALUES (1, '2040-01-01')`)).to.equal('23514'); // no partition

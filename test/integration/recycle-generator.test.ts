@@ -47,7 +47,10 @@ interface Step {
 const STEPS: ((rng: Rng) => Omit<Step, 'session'>)[] = [
   (r) => {
     const t = pick(r, TENANTS);
-    return { label: `insert notes as ${t}`, sql: [`SET app.tenant = ${lit(t)}`, `INSERT INTO notes (body) VALUES (${lit(pick(r, WORDS))}), (${lit(pick(r, WORDS))})`] };
+    return {
+      label: `insert notes as ${t}`,
+      sql: [`SET app.tenant = ${lit(t)}`, `INSERT INTO notes (body) VALUES (${lit(pick(r, WORDS))}), (${lit(pick(r, WORDS))})`],
+    };
   },
   (r) => {
     const t = pick(r, TENANTS);
@@ -61,21 +64,60 @@ const STEPS: ((rng: Rng) => Omit<Step, 'session'>)[] = [
   (r) => ({ label: 'tickets through a definer function', sql: [`SELECT next_ticket() FROM generate_series(1, ${int(r, 1, 3)})`] }),
   (r) => ({ label: 'bump a superuser-owned counter', sql: [`SELECT bump(${lit(pick(r, ['visits', 'new', 'other']))})`] }),
   (r) => ({ label: 'events through a rule', sql: [`INSERT INTO events (kind) VALUES (${lit(pick(r, WORDS))})`] }),
-  (r) => ({ label: 'readings into partitions', sql: [`INSERT INTO readings VALUES (${lit(`${int(r, 1990, 2035)}-0${int(r, 1, 9)}-1${int(r, 0, 9)}`)}, ${int(r, -5, 5)})`] }),
+  (r) => ({
+    label: 'readings into partitions',
+    sql: [`INSERT INTO readings VALUES (${lit(`${int(r, 1990, 2035)}-0${int(r, 1, 9)}-1${int(r, 0, 9)}`)}, ${int(r, -5, 5)})`],
+  }),
   (r) => ({ label: 'delete readings', sql: [`DELETE FROM readings WHERE value ${pick(r, ['<', '>'])} ${int(r, -2, 2)}`] }),
-  (r) => ({ label: 'animals through inheritance', sql: [pick(r, [`INSERT INTO dogs VALUES ('fido', false)`, `UPDATE animals SET name = upper(name)`, `DELETE FROM ONLY animals`, `DELETE FROM animals`])] }),
-  (r) => ({ label: 'cache upsert behind a trigger', sql: [`INSERT INTO cache VALUES (${lit(pick(r, ['a', 'b']))}, 'v') ON CONFLICT (key) DO UPDATE SET value = 'w'`] }),
-  () => ({ label: 'people and folders round a cycle', sql: [`INSERT INTO people (home) SELECT min(id) FROM folders`, `UPDATE folders SET home_of = (SELECT max(id) FROM people)`] }),
+  (r) => ({
+    label: 'animals through inheritance',
+    sql: [
+      pick(r, [
+        `INSERT INTO dogs VALUES ('fido', false)`,
+        `UPDATE animals SET name = upper(name)`,
+        `DELETE FROM ONLY animals`,
+        `DELETE FROM animals`,
+      ]),
+    ],
+  }),
+  (r) => ({
+    label: 'cache upsert behind a trigger',
+    sql: [`INSERT INTO cache VALUES (${lit(pick(r, ['a', 'b']))}, 'v') ON CONFLICT (key) DO UPDATE SET value = 'w'`],
+  }),
+  () => ({
+    label: 'people and folders round a cycle',
+    sql: [`INSERT INTO people (home) SELECT min(id) FROM folders`, `UPDATE folders SET home_of = (SELECT max(id) FROM people)`],
+  }),
   (r) => ({ label: 'tags deleted with cascades', sql: [`DELETE FROM tags WHERE name = ${lit(pick(r, ['red', 'green', 'blue']))}`] }),
-  (r) => ({ label: 'tags added', sql: [`INSERT INTO tags (name) SELECT 'g' || g || ${lit(pick(r, WORDS))} FROM generate_series(1, ${int(r, 1, 120)}) g ON CONFLICT DO NOTHING`] }),
-  (r) => ({ label: 'truncate', sql: [`TRUNCATE ${pick(r, ['tags', 'notes', 'events, event_copies', 'readings', 'animals', 'folders, people'])} CASCADE`] }),
-  (r) => ({ label: 'sequences moved', sql: [`SELECT nextval('folders_id_seq'), setval('events_id_seq', ${int(r, 1, 1000)}, ${pick(r, ['true', 'false'])})`] }),
+  (r) => ({
+    label: 'tags added',
+    sql: [
+      `INSERT INTO tags (name) SELECT 'g' || g || ${lit(pick(r, WORDS))} FROM generate_series(1, ${int(r, 1, 120)}) g ON CONFLICT DO NOTHING`,
+    ],
+  }),
+  (r) => ({
+    label: 'truncate',
+    sql: [`TRUNCATE ${pick(r, ['tags', 'notes', 'events, event_copies', 'readings', 'animals', 'folders, people'])} CASCADE`],
+  }),
+  (r) => ({
+    label: 'sequences moved',
+    sql: [`SELECT nextval('folders_id_seq'), setval('events_id_seq', ${int(r, 1, 1000)}, ${pick(r, ['true', 'false'])})`],
+  }),
   () => ({ label: 'a large object', sql: [`SELECT lo_from_bytea(0, 'x')`] }),
   (r) => ({ label: 'VACUUM (FREEZE)', sql: [`VACUUM (FREEZE) ${pick(r, ['tags', 'notes', 'readings_other', 'cache'])}`] }),
   (r) => ({ label: 'ANALYZE', sql: [`ANALYZE ${pick(r, ['tags', 'notes', 'readings', 'animals'])}`] }),
-  () => ({ label: 'session state', sql: [`CREATE TEMP TABLE IF NOT EXISTS scratch (x int)`, `SELECT pg_try_advisory_lock(7)`, `LISTEN here`, `SET work_mem = '9MB'`] }),
-  (r) => ({ label: 'writes rolled back', sql: ['BEGIN', `INSERT INTO tags (name) VALUES (${lit(`rolled ${int(r, 0, 1e6)}`)})`, `SELECT next_ticket()`, 'ROLLBACK'] }),
-  () => ({ label: 'a savepoint undone', sql: ['BEGIN', `INSERT INTO events (kind) VALUES ('kept')`, 'SAVEPOINT s', `DELETE FROM events`, 'ROLLBACK TO s', 'COMMIT'] }),
+  () => ({
+    label: 'session state',
+    sql: [`CREATE TEMP TABLE IF NOT EXISTS scratch (x int)`, `SELECT pg_try_advisory_lock(7)`, `LISTEN here`, `SET work_mem = '9MB'`],
+  }),
+  (r) => ({
+    label: 'writes rolled back',
+    sql: ['BEGIN', `INSERT INTO tags (name) VALUES (${lit(`rolled ${int(r, 0, 1e6)}`)})`, `SELECT next_ticket()`, 'ROLLBACK'],
+  }),
+  () => ({
+    label: 'a savepoint undone',
+    sql: ['BEGIN', `INSERT INTO events (kind) VALUES ('kept')`, 'SAVEPOINT s', `DELETE FROM events`, 'ROLLBACK TO s', 'COMMIT'],
+  }),
 ];
 
 /** A random test: 1 to 6 steps, spread over two sessions. */
@@ -109,20 +151,28 @@ describe(`recycling against ${CASES} random tests (seed ${SEED})`, function () {
         const before = lastSteps.get(oid);
         if (before) recycled++;
         const diff = stateDiff(state, fresh);
-        if (diff.length > 0) leaks.push(`test ${n} found what an earlier test in its database left, after: ${before?.join('; ')}:\n    ${diff.join('\n    ')}`);
+        if (diff.length > 0)
+          leaks.push(
+            `test ${n} found what an earlier test in its database left, after: ${before?.join('; ')}:\n    ${diff.join('\n    ')}`,
+          );
         const steps = randomTest(rng);
         const clients = [await held.space.pool.connect(), await held.space.pool.connect()];
         try {
           for (const step of steps) for (const sql of step.sql) await clients[step.session]!.query(sql);
         } catch (err) {
           // From the template's state every step succeeds: a failure is what an earlier test left.
-          leaks.push(`test ${n} (${steps.map((s) => s.label).join('; ')}) failed (${(err as Error).message}) after an earlier test in its database did: ${before?.join('; ')}`);
+          leaks.push(
+            `test ${n} (${steps.map((s) => s.label).join('; ')}) failed (${(err as Error).message}) after an earlier test in its database did: ${before?.join('; ')}`,
+          );
           await clients[0]!.query('ROLLBACK').catch(() => undefined);
           await clients[1]!.query('ROLLBACK').catch(() => undefined);
         } finally {
           for (const c of clients) c.release();
         }
-        lastSteps.set(oid, steps.map((s) => s.label));
+        lastSteps.set(
+          oid,
+          steps.map((s) => s.label),
+        );
         await session.release([held], `generated test ${n}`, false);
       }
     } finally {

@@ -33,7 +33,13 @@ async function oidOf(database: string): Promise<number> {
  * The tests of one schema: `recycled` changes must come back as fresh, `dropped` ones must not come
  * back; with `handover`, also what the next holder gets (a new role, the lineage note).
  */
-function recyclingOf(schema: string, migrator: Migrator, recycled: [string, Change][], dropped: [string, Change][], handover = false): void {
+function recyclingOf(
+  schema: string,
+  migrator: Migrator,
+  recycled: [string, Change][],
+  dropped: [string, Change][],
+  handover = false,
+): void {
   describe(`a recycled space of the ${schema} schema is its template's state, as the admin sees it`, function () {
     this.timeout(60_000);
     const run = ownRun(); // the first space is a fresh clone, not one another test's session left ready for this run
@@ -119,11 +125,24 @@ function recyclingOf(schema: string, migrator: Migrator, recycled: [string, Chan
       expect(recycled).to.equal(true);
       expect(next!.space.name).not.to.equal(old!.name);
       expect(next!.space.password).not.to.equal(old!.password);
-      const roles = await withAdmin(async (a) => (await a.query<{ rolname: string }>('SELECT rolname FROM pg_roles WHERE rolname = ANY($1)', [[old!.role, next!.space.role]])).rows.map((r) => r.rolname));
+      const roles = await withAdmin(async (a) =>
+        (
+          await a.query<{ rolname: string }>('SELECT rolname FROM pg_roles WHERE rolname = ANY($1)', [[old!.role, next!.space.role]])
+        ).rows.map((r) => r.rolname),
+      );
       expect(roles).to.deep.equal([next!.space.role]);
-      const login = new pg.Client({ host: old!.host, port: old!.port, user: old!.role, password: old!.password, database: next!.space.database });
+      const login = new pg.Client({
+        host: old!.host,
+        port: old!.port,
+        user: old!.role,
+        password: old!.password,
+        database: next!.space.database,
+      });
       login.on('error', () => undefined);
-      const refused = await login.connect().then(() => 'connected', (err: { code?: string }) => err.code);
+      const refused = await login.connect().then(
+        () => 'connected',
+        (err: { code?: string }) => err.code,
+      );
       await login.end().catch(() => undefined);
       expect(refused).to.be.oneOf(['28000', '28P01']); // refused by pg_hba.conf (sealed server), or an unknown role
       await session.release([next!], 'recycle: next', false);
@@ -160,7 +179,10 @@ const sessionChanges: [string, Change][] = [
 /** Schema changes: the change guard must see them, and the space must go. */
 const ddl: [string, Change][] = [
   ['a new table', (_s, c) => c.query(`CREATE TABLE extra (x int)`)],
-  ['a new table, dropped again (the guard marks the database, not the difference)', (_s, c) => c.query(`CREATE TABLE extra (x int); DROP TABLE extra`)],
+  [
+    'a new table, dropped again (the guard marks the database, not the difference)',
+    (_s, c) => c.query(`CREATE TABLE extra (x int); DROP TABLE extra`),
+  ],
   ['a GRANT', (_s, c) => c.query(`GRANT USAGE ON SCHEMA public TO PUBLIC`)],
   ['a COMMENT', (_s, c) => c.query(`COMMENT ON SCHEMA public IS 'changed'`)],
   ['ALTER DEFAULT PRIVILEGES', (_s, c) => c.query(`ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO PUBLIC`)],
@@ -171,8 +193,13 @@ recyclingOf(
   'trainings',
   migrators.trainings,
   [
-    ['rows inserted, updated and deleted (seeded rows too)', (_s, c) =>
-      c.query(`INSERT INTO hours (trainer_id, starts_at) VALUES ('t', now()); UPDATE pgmigrations SET name = 'x'; DELETE FROM pgmigrations WHERE id = 1`)],
+    [
+      'rows inserted, updated and deleted (seeded rows too)',
+      (_s, c) =>
+        c.query(
+          `INSERT INTO hours (trainer_id, starts_at) VALUES ('t', now()); UPDATE pgmigrations SET name = 'x'; DELETE FROM pgmigrations WHERE id = 1`,
+        ),
+    ],
     ['sequences advanced', (_s, c) => c.query(`SELECT nextval('pgmigrations_id_seq'); SELECT nextval('pgmigrations_id_seq')`)],
     ['DDL rolled back', (_s, c) => c.query(`BEGIN; CREATE TABLE extra (x int); ROLLBACK`)],
     ...sessionChanges,
@@ -186,32 +213,61 @@ recyclingOf(
 );
 
 /** Runs `sql` in a session of the space as tenant `tenant` (row-level security sees that tenant's rows only). */
-const asTenant = (tenant: string, sql: string): Change => (_s, c) => c.query(`BEGIN; SET LOCAL app.tenant = ${pg.escapeLiteral(tenant)}; ${sql}; COMMIT`);
+const asTenant =
+  (tenant: string, sql: string): Change =>
+  (_s, c) =>
+    c.query(`BEGIN; SET LOCAL app.tenant = ${pg.escapeLiteral(tenant)}; ${sql}; COMMIT`);
 
 recyclingOf(
   'tenants',
   tenants,
   [
-    ['rows under FORCE row-level security, and the audit rows a definer trigger wrote', asTenant('t1', `INSERT INTO notes (body) VALUES ('mine'), ('also mine')`)],
-    ['seeded rows under FORCE row-level security changed', asTenant('seed', `UPDATE notes SET body = body || '!'; INSERT INTO note_tags VALUES (1, 2)`)],
+    [
+      'rows under FORCE row-level security, and the audit rows a definer trigger wrote',
+      asTenant('t1', `INSERT INTO notes (body) VALUES ('mine'), ('also mine')`),
+    ],
+    [
+      'seeded rows under FORCE row-level security changed',
+      asTenant('seed', `UPDATE notes SET body = body || '!'; INSERT INTO note_tags VALUES (1, 2)`),
+    ],
     ["another tenant's rows, hidden from the role, deleted through a definer function", (_s, c) => c.query(`SELECT purge_tenant('other')`)],
     ['a sequence the role may not use, advanced through a definer function', (_s, c) => c.query(`SELECT next_ticket(), next_ticket()`)],
     ['a superuser-owned table written through a definer function', (_s, c) => c.query(`SELECT bump('visits'), bump('new')`)],
     ['a rule that writes a second table', (_s, c) => c.query(`INSERT INTO events (kind) VALUES ('signup'), ('login')`)],
-    ['rows routed to partitions, the default one too', (_s, c) =>
-      c.query(`INSERT INTO readings VALUES ('2030-01-02', 3), ('2001-01-01', 4); DELETE FROM readings WHERE value = 1`)],
-    ['inherited rows, through the parent', (_s, c) => c.query(`INSERT INTO dogs VALUES ('fido'); UPDATE animals SET name = 'max'; DELETE FROM ONLY animals`)],
+    [
+      'rows routed to partitions, the default one too',
+      (_s, c) => c.query(`INSERT INTO readings VALUES ('2030-01-02', 3), ('2001-01-01', 4); DELETE FROM readings WHERE value = 1`),
+    ],
+    [
+      'inherited rows, through the parent',
+      (_s, c) => c.query(`INSERT INTO dogs VALUES ('fido'); UPDATE animals SET name = 'max'; DELETE FROM ONLY animals`),
+    ],
     ['an unlogged table behind a trigger', (_s, c) => c.query(`INSERT INTO cache VALUES ('k', 'v'); UPDATE cache SET value = 'bye'`)],
-    ['foreign keys that go round, and cascades', (_s, c) =>
-      c.query(`INSERT INTO people (home) VALUES (2); UPDATE folders SET home_of = 1 WHERE id = 2; DELETE FROM tags WHERE name = 'red'`)],
+    [
+      'foreign keys that go round, and cascades',
+      (_s, c) =>
+        c.query(`INSERT INTO people (home) VALUES (2); UPDATE folders SET home_of = 1 WHERE id = 2; DELETE FROM tags WHERE name = 'red'`),
+    ],
     ['TRUNCATE … CASCADE of seeded tables', (_s, c) => c.query(`TRUNCATE tags, notes CASCADE`)],
-    ['identity columns and sequences used', (_s, c) => c.query(`INSERT INTO tags (name) VALUES ('x'); SELECT nextval('folders_id_seq'), setval('events_id_seq', 99)`)],
-    ['rows frozen by VACUUM (FREEZE)', async (_s, c) => {
-      await c.query(`INSERT INTO tags (name) VALUES ('frozen')`);
-      await c.query(`VACUUM (FREEZE) tags`);
-    }],
-    ['planner statistics from ANALYZE', (_s, c) => c.query(`INSERT INTO tags (name) SELECT 'tag ' || g FROM generate_series(1, 300) g; ANALYZE tags`)],
-    ['temporary objects, and rows through them', (_s, c) => c.query(`CREATE TEMP TABLE scratch AS SELECT * FROM tags; INSERT INTO tags (name) SELECT name || '?' FROM scratch`)],
+    [
+      'identity columns and sequences used',
+      (_s, c) => c.query(`INSERT INTO tags (name) VALUES ('x'); SELECT nextval('folders_id_seq'), setval('events_id_seq', 99)`),
+    ],
+    [
+      'rows frozen by VACUUM (FREEZE)',
+      async (_s, c) => {
+        await c.query(`INSERT INTO tags (name) VALUES ('frozen')`);
+        await c.query(`VACUUM (FREEZE) tags`);
+      },
+    ],
+    [
+      'planner statistics from ANALYZE',
+      (_s, c) => c.query(`INSERT INTO tags (name) SELECT 'tag ' || g FROM generate_series(1, 300) g; ANALYZE tags`),
+    ],
+    [
+      'temporary objects, and rows through them',
+      (_s, c) => c.query(`CREATE TEMP TABLE scratch AS SELECT * FROM tags; INSERT INTO tags (name) SELECT name || '?' FROM scratch`),
+    ],
     ['ALTER ROLE … SET', sessionChanges[0]![1]],
   ],
   [
@@ -225,8 +281,15 @@ recyclingOf(
 
 recyclingOf(
   'large-object',
-  sqlMigrator(`CREATE TABLE files (id int PRIMARY KEY, lo oid NOT NULL); INSERT INTO files SELECT 1, lo_from_bytea(0, 'held by the template')`),
-  [['the large object the template holds read, large objects of its own, rows', (_s, c) => c.query(`SELECT lo_get(lo) FROM files; SELECT lo_from_bytea(0, 'mine'); INSERT INTO files VALUES (2, 0)`)]],
+  sqlMigrator(
+    `CREATE TABLE files (id int PRIMARY KEY, lo oid NOT NULL); INSERT INTO files SELECT 1, lo_from_bytea(0, 'held by the template')`,
+  ),
+  [
+    [
+      'the large object the template holds read, large objects of its own, rows',
+      (_s, c) => c.query(`SELECT lo_get(lo) FROM files; SELECT lo_from_bytea(0, 'mine'); INSERT INTO files VALUES (2, 0)`),
+    ],
+  ],
   [["a change to the template's large object", (_s, c) => c.query(`SELECT lo_put(lo, 0, '\\x41'::bytea) FROM files`)]],
 );
 
@@ -247,13 +310,19 @@ describe('a template whose spaces cannot be put back by pgspace', function () {
         const held = await session.acquire(always, 'not recycled');
         const oid = await oidOf(held.space.database);
         await session.release([held], 'not recycled', false);
-        await pollUntil('the space to be dropped', async () => ((await nameOf(oid)) === undefined ? true : undefined), { timeoutMs: 10_000, intervalMs: 5 });
+        await pollUntil('the space to be dropped', async () => ((await nameOf(oid)) === undefined ? true : undefined), {
+          timeoutMs: 10_000,
+          intervalMs: 5,
+        });
       }
     } finally {
       process.stderr.write = write;
       await session.close();
     }
-    const lines = said.join('').split('\n').filter((l) => l.includes('not recycled'));
+    const lines = said
+      .join('')
+      .split('\n')
+      .filter((l) => l.includes('not recycled'));
     expect(lines).to.have.length(1);
     expect(lines[0], lines[0]).to.match(
       /^pgspace: spaces of template pgstpl_\w+ are dropped after each test, not recycled: trigger g on public\.t fires even while pgspace puts rows back \(ENABLE ALWAYS or REPLICA\)$/,

@@ -31,7 +31,11 @@ describe('a shared server stays tidy', function () {
       );
       try {
         // Under the template lock, which a build elsewhere may hold for a moment: until it is done.
-        await pollUntil('the stale template to be dropped', async () => ((await dropStaleTemplates(admin)).includes(old) || !(await listTemplates(admin)).includes(old) ? true : undefined), { timeoutMs: 20_000, intervalMs: 50 });
+        await pollUntil(
+          'the stale template to be dropped',
+          async () => ((await dropStaleTemplates(admin)).includes(old) || !(await listTemplates(admin)).includes(old) ? true : undefined),
+          { timeoutMs: 20_000, intervalMs: 50 },
+        );
         const left = await listTemplates(admin);
         expect(left).not.to.include(old);
         expect(left).to.include(recent);

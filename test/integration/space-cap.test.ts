@@ -11,7 +11,7 @@ import { liveRun, runServer, withAdmin } from '../support/admin.js';
 
 // A run's cap on spaces held at once, on the real server: what keeps one run sharing a server from taking all of it.
 
-describe('a run\'s cap on spaces held at once', function () {
+describe("a run's cap on spaces held at once", function () {
   this.timeout(60_000);
   let run: number;
   let release: () => Promise<void>;
@@ -50,9 +50,14 @@ describe('a run\'s cap on spaces held at once', function () {
     expect(roles[0]!.n).to.equal(3);
   });
 
-  it('does not count kept spaces: a failing test\'s space kept for debugging frees its place', async function () {
+  it("does not count kept spaces: a failing test's space kept for debugging frees its place", async function () {
     const first = await create(1);
-    expect(await create(1).then(() => 'made', (err: { code?: string }) => err.code)).to.equal(CAP_REACHED);
+    expect(
+      await create(1).then(
+        () => 'made',
+        (err: { code?: string }) => err.code,
+      ),
+    ).to.equal(CAP_REACHED);
     await admins.query(keepSql(first.name, first.name, 'a failing test', first.password));
     await create(1);
   });

@@ -93,11 +93,17 @@ describe('newSpace: misuse gets a clear error', function () {
   });
 
   it('refuses a before() hook, whose space every test would share', function () {
-    expect(fromBeforeAll).to.be.instanceOf(PgspaceError).with.property('message').that.matches(/inside a test or a beforeEach hook/);
+    expect(fromBeforeAll)
+      .to.be.instanceOf(PgspaceError)
+      .with.property('message')
+      .that.matches(/inside a test or a beforeEach hook/);
   });
 
   it('refuses a missing mocha context (an arrow function has no `this`)', async function () {
     const error = await newSpace(undefined as unknown as Mocha.Context).catch((err: unknown) => err);
-    expect(error).to.be.instanceOf(PgspaceError).with.property('message').that.matches(/not an arrow/);
+    expect(error)
+      .to.be.instanceOf(PgspaceError)
+      .with.property('message')
+      .that.matches(/not an arrow/);
   });
 });

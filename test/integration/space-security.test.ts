@@ -51,7 +51,9 @@ describe('a space is sealed: doors tried from inside it', function () {
   it('cannot log in to postgres, template1 or a template (on a sealed server)', async function () {
     if (!sealed) this.skip(); // the run printed a warning saying how to seal this server
     const space = await newSpace(this);
-    const { rows } = await withAdmin((admin) => admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'pgstpl%' LIMIT 1`));
+    const { rows } = await withAdmin((admin) =>
+      admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'pgstpl%' LIMIT 1`),
+    );
     for (const database of ['postgres', 'template1', rows[0]!.datname]) {
       expect(await loginAs(space, database), database).to.equal('28000');
     }
@@ -152,7 +154,9 @@ describe('a space is sealed: doors tried from inside it', function () {
       expect(await attempt(space, sql), sql).to.equal('42501');
     }
     // The copies of the template's rows (pgmigrations' here) are visible by name only.
-    const seeds = await space.pool.query<{ name: string }>(`SELECT oid::regclass::text AS name FROM pg_class WHERE relname LIKE 'seed\\_%' AND relnamespace = 'pgspace_guard'::regnamespace`);
+    const seeds = await space.pool.query<{ name: string }>(
+      `SELECT oid::regclass::text AS name FROM pg_class WHERE relname LIKE 'seed\\_%' AND relnamespace = 'pgspace_guard'::regnamespace`,
+    );
     expect(seeds.rows).to.have.length(1);
     expect(await attempt(space, `SELECT * FROM ${seeds.rows[0]!.name}`)).to.equal('42501');
     expect(await attempt(space, 'SELECT pgspace_guard.blocker()')).to.equal('ok'); // read-only: whether the template recycles

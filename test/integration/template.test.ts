@@ -29,7 +29,10 @@ function countingMigrator(): Migrator & { runs: number } {
 /** Every database whose name starts with `name`, with its template flags. */
 const databasesLike = (name: string) =>
   withAdmin(async (admin) => {
-    const { rows } = await admin.query('SELECT datname, datistemplate, datallowconn FROM pg_database WHERE datname LIKE $1 ORDER BY datname', [`${name}%`]);
+    const { rows } = await admin.query(
+      'SELECT datname, datistemplate, datallowconn FROM pg_database WHERE datname LIKE $1 ORDER BY datname',
+      [`${name}%`],
+    );
     return rows;
   });
 
@@ -46,7 +49,10 @@ describe('the template', function () {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'pgspace-template-'));
     try {
       // A real node-pg-migrate folder, unique to this test run.
-      await writeFile(path.join(dir, '001_t.ts'), `// ${randomUUID()}\nexport const up = (pgm: any) => { pgm.createTable('t', { id: 'id' }); };\n`);
+      await writeFile(
+        path.join(dir, '001_t.ts'),
+        `// ${randomUUID()}\nexport const up = (pgm: any) => { pgm.createTable('t', { id: 'id' }); };\n`,
+      );
       const inner = nodePgMigrate(dir);
       let migrations = 0;
       const counting: Migrator = { hash: inner.hash, migrate: (client: pg.Client) => (migrations++, inner.migrate(client)) };

@@ -12,7 +12,7 @@ const startsAt = new Date('2030-01-09T12:00:00.000Z');
 const ann = { id: 'ann', role: 'attendee' as const };
 const coach = { id: 'coach', role: 'trainer' as const };
 
-describe('trainings on Postgres, by the test\'s clock', function () {
+describe("trainings on Postgres, by the test's clock", function () {
   let time: Date;
   const balances = new Map<string, number>();
   const users: UsersService = { changeBalance: async (id, change) => void balances.set(id, (balances.get(id) ?? 0) + change) };

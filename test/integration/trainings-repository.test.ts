@@ -49,10 +49,14 @@ describe('trainings repository on Postgres', function () {
 
   it('allows one active training per hour, and a new one once it is cancelled', async function () {
     const space = await newSpace(this);
-    const { rows } = await space.pool.query<{ id: string }>(`INSERT INTO hours (trainer_id, starts_at) VALUES ('coach', $1) RETURNING id`, [nine]);
+    const { rows } = await space.pool.query<{ id: string }>(`INSERT INTO hours (trainer_id, starts_at) VALUES ('coach', $1) RETURNING id`, [
+      nine,
+    ]);
     const hourId = rows[0]!.id;
     await space.pool.query(`INSERT INTO trainings (hour_id, attendee_id) VALUES ($1, 'ann')`, [hourId]);
-    expect(await errorCode(space.pool.query(`INSERT INTO trainings (hour_id, attendee_id) VALUES ($1, 'bob')`, [hourId]))).to.equal('23505');
+    expect(await errorCode(space.pool.query(`INSERT INTO trainings (hour_id, attendee_id) VALUES ($1, 'bob')`, [hourId]))).to.equal(
+      '23505',
+    );
     await space.pool.query(`UPDATE trainings SET cancelled_at = now() WHERE hour_id = $1`, [hourId]);
     await space.pool.query(`INSERT INTO trainings (hour_id, attendee_id) VALUES ($1, 'bob')`, [hourId]);
   });
@@ -67,7 +71,9 @@ describe('trainings repository on Postgres', function () {
     const app = trainingsApp({ repository: postgresTrainingsRepository(space.pool), users: broke, clock });
     await app.makeHoursAvailable(coach, [nine]);
     expect(await errorCode(app.scheduleTraining(ann, { trainerId: 'coach', startsAt: nine, notes: '' }))).to.equal('insufficient-balance');
-    const { rows } = await space.pool.query(`SELECT (SELECT count(*) FROM trainings)::int AS trainings, (SELECT status FROM hours) AS status`);
+    const { rows } = await space.pool.query(
+      `SELECT (SELECT count(*) FROM trainings)::int AS trainings, (SELECT status FROM hours) AS status`,
+    );
     expect(rows[0]).to.deep.equal({ trainings: 0, status: 'available' });
   });
 
@@ -95,7 +101,9 @@ describe('trainings repository on Postgres', function () {
     const second = app.scheduleTraining(bob, { trainerId: 'coach', startsAt: ten, notes: 'second' });
     const results = await Promise.allSettled([first, second]);
     expect(results.map((r) => r.status)).to.deep.equal(['fulfilled', 'rejected']);
-    expect((results[1] as PromiseRejectedResult).reason).to.be.instanceOf(DomainError).with.property('code', 'hour-not-available');
+    expect((results[1] as PromiseRejectedResult).reason)
+      .to.be.instanceOf(DomainError)
+      .with.property('code', 'hour-not-available');
     const { rows } = await space.pool.query(`SELECT attendee_id FROM trainings WHERE cancelled_at IS NULL`);
     expect(rows).to.deep.equal([{ attendee_id: 'ann' }]);
   });

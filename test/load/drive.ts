@@ -47,7 +47,17 @@ async function call(base: string, method: string, path: string, body?: unknown, 
 }
 
 /** Runs the load for `seconds` with `connections` attendees at once against the two services. */
-export async function driveTrainings({ trainingsUrl, usersUrl, seconds, connections }: { trainingsUrl: string; usersUrl: string; seconds: number; connections: number }): Promise<LoadFigures> {
+export async function driveTrainings({
+  trainingsUrl,
+  usersUrl,
+  seconds,
+  connections,
+}: {
+  trainingsUrl: string;
+  usersUrl: string;
+  seconds: number;
+  connections: number;
+}): Promise<LoadFigures> {
   const run = randomUUID().slice(0, 8);
   const coach = { id: `load-coach-${run}`, role: 'trainer' };
   // One hour per attendee, two days ahead by the service's own clock (its Date header), within opening hours.
@@ -70,7 +80,11 @@ export async function driveTrainings({ trainingsUrl, usersUrl, seconds, connecti
   const free = hours.map((_, i) => i);
   type Ctx = { slot?: number; training?: string };
   const as = (c: object) => c as Ctx;
-  const headersOf = (ctx: Ctx, json = false) => ({ ...(json ? { 'content-type': 'application/json' } : {}), 'x-user-id': attendees[ctx.slot!]!.id, 'x-user-role': 'attendee' });
+  const headersOf = (ctx: Ctx, json = false) => ({
+    ...(json ? { 'content-type': 'application/json' } : {}),
+    'x-user-id': attendees[ctx.slot!]!.id,
+    'x-user-role': 'attendee',
+  });
   const result = await autocannon({
     // Unmeasured first: a cold process (JIT, pools, plan caches) would otherwise own a short run's p99.
     // (warmup is in autocannon since 7.7, not in its types)
@@ -87,7 +101,11 @@ export async function driveTrainings({ trainingsUrl, usersUrl, seconds, connecti
       {
         method: 'POST',
         path: '/trainings',
-        setupRequest: (req, context) => ({ ...req, headers: headersOf(as(context), true), body: JSON.stringify({ trainerId: coach.id, startsAt: hours[as(context).slot!], notes: 'load' }) }),
+        setupRequest: (req, context) => ({
+          ...req,
+          headers: headersOf(as(context), true),
+          body: JSON.stringify({ trainerId: coach.id, startsAt: hours[as(context).slot!], notes: 'load' }),
+        }),
         onResponse: (status, body, context) => {
           if (status === 201) as(context).training = (JSON.parse(body) as { training: { id: string } }).training.id;
         },
@@ -120,7 +138,9 @@ export async function driveTrainings({ trainingsUrl, usersUrl, seconds, connecti
 export function breaches(figures: LoadFigures, slo: Slo): string[] {
   return [
     ...(figures.p99 > slo.p99LatencyMs ? [`p99 latency ${figures.p99} ms is above ${slo.p99LatencyMs} ms`] : []),
-    ...(figures.errorRate > slo.maxErrorRate ? [`error rate ${(figures.errorRate * 100).toFixed(2)} % is above ${(slo.maxErrorRate * 100).toFixed(2)} %`] : []),
+    ...(figures.errorRate > slo.maxErrorRate
+      ? [`error rate ${(figures.errorRate * 100).toFixed(2)} % is above ${(slo.maxErrorRate * 100).toFixed(2)} %`]
+      : []),
     ...(figures.requests === 0 ? ['no request was answered'] : []),
   ];
 }
@@ -136,6 +156,11 @@ export function table(figures: LoadFigures, slo: Slo): string {
     row('latency p90', `${figures.p90} ms`),
     row('latency p99', `${figures.p99} ms`, `objective ≤ ${slo.p99LatencyMs} ms`),
     row('errors', `${figures.errors} (${(figures.errorRate * 100).toFixed(2)} %)`, `objective ≤ ${(slo.maxErrorRate * 100).toFixed(2)} %`),
-    row('status codes', Object.entries(figures.statusCodes).map(([c, n]) => `${c}×${n}`).join(' ')),
+    row(
+      'status codes',
+      Object.entries(figures.statusCodes)
+        .map(([c, n]) => `${c}×${n}`)
+        .join(' '),
+    ),
   ].join('\n');
 }

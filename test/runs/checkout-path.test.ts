@@ -15,7 +15,8 @@ const NAME = `pg "space" it's $HOME \`x\``;
 /** Makes a checkout at `dir` that runs test/fixtures/passes.fixture.ts. */
 async function copyCheckout(dir: string): Promise<void> {
   await mkdir(path.join(dir, 'test/fixtures'), { recursive: true });
-  for (const file of ['package.json', '.mocharc.json', 'pgspace.config.ts', 'test/fixtures/passes.fixture.ts']) await cp(path.join(root, file), path.join(dir, file));
+  for (const file of ['package.json', '.mocharc.json', 'pgspace.config.ts', 'test/fixtures/passes.fixture.ts'])
+    await cp(path.join(root, file), path.join(dir, file));
   await cp(path.join(root, 'internal'), path.join(dir, 'internal'), { recursive: true });
   for (const linked of ['src', 'config.d']) await symlink(path.join(root, linked), path.join(dir, linked));
   await mkdir(path.join(dir, 'node_modules'));

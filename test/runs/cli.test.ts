@@ -21,7 +21,8 @@ describe('the pgspace command', function () {
       const { code, output } = await pgspace([help]);
       expect(code, output).to.equal(0);
       expect(output).to.match(/^usage: pgspace <command>\n/);
-      for (const command of ['list ', 'clean ', 'trace [mocha|vitest|node-test]\n', 'shard ', 'help ']) expect(output).to.include(`\n  ${command}`);
+      for (const command of ['list ', 'clean ', 'trace [mocha|vitest|node-test]\n', 'shard ', 'help '])
+        expect(output).to.include(`\n  ${command}`);
     });
   }
 
@@ -56,7 +57,10 @@ describe('the pgspace command', function () {
       await page('node-test.html', 10);
       const { code, output } = await pgspace(['trace'], { env: env() });
       expect(code, output).to.equal(0);
-      expect(output.split('\n').filter((l) => l.startsWith('/'))).to.deep.equal([path.join(dir, 'node-test.html'), path.join(dir, 'vitest.html')]);
+      expect(output.split('\n').filter((l) => l.startsWith('/'))).to.deep.equal([
+        path.join(dir, 'node-test.html'),
+        path.join(dir, 'vitest.html'),
+      ]);
     });
 
     it("names one runner's page, and says which file it looked for when there is none (exit 1)", async function () {
@@ -64,7 +68,9 @@ describe('the pgspace command', function () {
       expect((await pgspace(['trace', 'vitest'], { env: env() })).output).to.include(path.join(dir, 'vitest.html'));
       const none = await pgspace(['trace', 'mocha'], { env: env() });
       expect(none.code).to.equal(1);
-      expect(none.output).to.equal(`pgspace: no trace page in ${dir} yet (index.html): run the tests first, with PGSPACE_TRACE not set to 0.\n`);
+      expect(none.output).to.equal(
+        `pgspace: no trace page in ${dir} yet (index.html): run the tests first, with PGSPACE_TRACE not set to 0.\n`,
+      );
     });
 
     it('refuses a runner it does not know (exit 2)', async function () {
@@ -98,8 +104,8 @@ describe('the pgspace command', function () {
       const cleaned = await pgspace(['clean'], { cwd: checkout(), env: { ...OWN_SERVER, PGSPACE_TRACE_DIR: '' } });
       expect(cleaned.code, cleaned.output).to.equal(0);
       expect(await seedsOf(data, checkout()), cleaned.output).to.deep.equal([]);
-      expect(existsSync(gone), 'the interrupted run\'s parts').to.equal(false);
-      expect(existsSync(going), 'a running run\'s parts').to.equal(true);
+      expect(existsSync(gone), "the interrupted run's parts").to.equal(false);
+      expect(existsSync(going), "a running run's parts").to.equal(true);
       expect(cleaned.output).to.match(/the next run's seed .*seed-\w+ \(\d+ MB\): deleted/);
       expect(cleaned.output).to.include(`trace parts of 1 interrupted run(s) in ${traces}`);
       const freed = Number(/^pgspace clean: freed (\d+(?:\.\d)?) MB on disk$/m.exec(cleaned.output)?.[1]);

@@ -16,7 +16,9 @@ const FIXTURE = 'test/fixtures/exits.fixture.ts';
 /** Embedded clusters of this checkout whose server still runs, but those in `before`. */
 async function serversLeft(before: Set<string>): Promise<string[]> {
   const clusters = await listClusters();
-  return clusters.filter((c) => !before.has(c.dir) && c.record?.owner.checkout === root && postmasterPid(path.join(c.dir, 'data')) !== undefined).map((c) => c.dir);
+  return clusters
+    .filter((c) => !before.has(c.dir) && c.record?.owner.checkout === root && postmasterPid(path.join(c.dir, 'data')) !== undefined)
+    .map((c) => c.dir);
 }
 
 /** A process's parent and start time (Linux: /proc), or undefined once it is gone (or a zombie). */
@@ -32,7 +34,11 @@ function statOf(pid: number | string): { ppid: number; start: string } | undefin
 
 /** Every process descended from `pid`, as pid@start-time, so a reused pid is not taken for one of them. */
 function descendants(pid: number): string[] {
-  const stats = new Map(readdirSync('/proc').filter((e) => /^\d+$/.test(e)).map((e) => [Number(e), statOf(e)] as const));
+  const stats = new Map(
+    readdirSync('/proc')
+      .filter((e) => /^\d+$/.test(e))
+      .map((e) => [Number(e), statOf(e)] as const),
+  );
   const under = (p: number): boolean => {
     for (let up = stats.get(p)?.ppid; up !== undefined && up > 1; up = stats.get(up)?.ppid) if (up === pid) return true;
     return false;
@@ -56,7 +62,9 @@ describe('the exit status, whatever the test code does', function () {
   it('is non-zero when a test calls process.exit(0) after a failing test, which says so and stops the server', async function () {
     const run = await runMocha(FIXTURE, { ...OWN_SERVER, FAIL: '1', EXIT: '1' });
     expect(run.code, run.output).to.equal(1);
-    expect(run.output).to.match(/pgspace: the process is exiting \(code 0\) before the run's end, so the run fails; stopped the embedded Postgres\./);
+    expect(run.output).to.match(
+      /pgspace: the process is exiting \(code 0\) before the run's end, so the run fails; stopped the embedded Postgres\./,
+    );
     expect(await serversLeft(before), 'servers left running').to.deep.equal([]);
   });
 
@@ -71,7 +79,9 @@ describe('the exit status, whatever the test code does', function () {
       const run = await runMocha(FIXTURE, { LATE: String(late) });
       expect(run.code, run.output).to.equal(1);
       expect(run.output).to.match(/3 passing/);
-      expect(run.output).to.match(/pgspace: a promise was rejected and nothing handled it, so the run fails: Error: rejected late, on purpose\n\s+at /);
+      expect(run.output).to.match(
+        /pgspace: a promise was rejected and nothing handled it, so the run fails: Error: rejected late, on purpose\n\s+at /,
+      );
     });
   }
 
@@ -89,7 +99,11 @@ describe('Ctrl-C while the run starts', function () {
     // To the process group, as Ctrl-C sends it; its first line is printed once the server
     // is up, before the run holds its lock and reaps: mid-start.
     const run = await runMocha(FIXTURE, OWN_SERVER, {
-      started: (child) => child.stderr!.on('data', (chunk: Buffer) => String(chunk).includes('pgspace: embedded PostgreSQL') && process.kill(-child.pid!, 'SIGINT')),
+      started: (child) =>
+        child.stderr!.on(
+          'data',
+          (chunk: Buffer) => String(chunk).includes('pgspace: embedded PostgreSQL') && process.kill(-child.pid!, 'SIGINT'),
+        ),
     });
     expect(run.code, run.output).to.equal(130);
     expect(run.output).to.include('pgspace: SIGINT: the run stops here; stopped the embedded Postgres.');
@@ -120,12 +134,21 @@ describe('SIGTERM to npm test', function () {
     let output = '';
     npm.stdout.on('data', (chunk) => (output += chunk));
     npm.stderr.on('data', (chunk) => (output += chunk));
-    const exited = new Promise<number | null>((resolve) => npm.on('exit', (code, signal) => resolve(code ?? (signal ? 128 + os.constants.signals[signal] : null))));
+    const exited = new Promise<number | null>((resolve) =>
+      npm.on('exit', (code, signal) => resolve(code ?? (signal ? 128 + os.constants.signals[signal] : null))),
+    );
     // Once mocha's run (npm test's third) holds its server and runs tests.
-    await pollUntil('npm test to reach its mocha layers', () => ((output.match(/pgspace: embedded PostgreSQL/g) ?? []).length >= 3 && /✔/.test(output.split('\n> mocha ')[1] ?? '') ? true : undefined), {
-      timeoutMs: 90_000,
-      intervalMs: 50,
-    });
+    await pollUntil(
+      'npm test to reach its mocha layers',
+      () =>
+        (output.match(/pgspace: embedded PostgreSQL/g) ?? []).length >= 3 && /✔/.test(output.split('\n> mocha ')[1] ?? '')
+          ? true
+          : undefined,
+      {
+        timeoutMs: 90_000,
+        intervalMs: 50,
+      },
+    );
     const suite = descendants(npm.pid!);
     expect(suite.length, 'the suite is running').to.be.above(3);
     process.kill(npm.pid!, 'SIGTERM');

@@ -9,9 +9,16 @@ import { root, runCommand as run } from '../support/run-mocha.js';
 // failing test's is kept with a psql line that works, and the run exits non-zero.
 
 const runners = {
-  Vitest: () => run(process.execPath, [path.join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--config', 'test/fixtures/runners/vitest.config.ts']),
+  Vitest: () =>
+    run(process.execPath, [path.join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--config', 'test/fixtures/runners/vitest.config.ts']),
   'node:test': () =>
-    run(process.execPath, ['--import', 'tsx', '--test', '--test-global-setup=./test/runners/node-test/global-setup.mjs', 'test/fixtures/runners/node-test-pass-fail.test.ts']),
+    run(process.execPath, [
+      '--import',
+      'tsx',
+      '--test',
+      '--test-global-setup=./test/runners/node-test/global-setup.mjs',
+      'test/fixtures/runners/node-test-pass-fail.test.ts',
+    ]),
 };
 
 describe('the helper under other runners', function () {

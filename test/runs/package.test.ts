@@ -21,7 +21,10 @@ describe('the helper as a package, in a blank project', function () {
     dir = await mkdtemp(path.join(os.tmpdir(), 'pgspace-package-'));
     const packed = await sh('npm', ['pack', '--silent', '-w', 'internal/integration', '--pack-destination', dir], root);
     expect(packed.code, packed.output).to.equal(0);
-    const tarball = path.join(dir, (await readdir(dir)).find((f) => f.endsWith('.tgz'))!);
+    const tarball = path.join(
+      dir,
+      (await readdir(dir)).find((f) => f.endsWith('.tgz'))!,
+    );
     project = path.join(dir, 'project');
     await cp(path.join(root, 'test/fixtures/blank-project'), project, { recursive: true });
     const versions = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')).devDependencies as Record<string, string>;

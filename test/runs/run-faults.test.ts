@@ -25,7 +25,6 @@ const clusterDirIn = (output: string) => /Its log \((.+)\/postgres\.log\)/.exec(
 /** The run's one message about its dead server (a test that asked for a space after it may name it in its failure too). */
 const DIED = /^pgspace: the embedded Postgres died during the run/m;
 
-
 describe('a test run under faults', function () {
   this.timeout(90_000);
 
@@ -43,9 +42,13 @@ describe('a test run under faults', function () {
     });
 
     it('mid-run in parallel mode: the workers stop too, and the message is said once', async function () {
-      const run = await runMocha('test/fixtures/server-dies.fixture.ts', { ...OWN_SERVER, KILL_AT: '10', KILL_SIGNAL: 'SIGKILL' }, {
-        args: ['--parallel', '--jobs', '2', path.join(root, 'test/fixtures/passes.fixture.ts')],
-      });
+      const run = await runMocha(
+        'test/fixtures/server-dies.fixture.ts',
+        { ...OWN_SERVER, KILL_AT: '10', KILL_SIGNAL: 'SIGKILL' },
+        {
+          args: ['--parallel', '--jobs', '2', path.join(root, 'test/fixtures/passes.fixture.ts')],
+        },
+      );
       expect(run.code, run.output).to.not.equal(0);
       expect(count(run.output, DIED), run.output).to.equal(1);
       expect(failing(run.output), run.output).to.be.at.most(2);
@@ -58,7 +61,9 @@ describe('a test run under faults', function () {
       expect(passing(run.output), run.output).to.equal(60);
       expect(run.output).to.not.match(/\d+ failing/);
       expect(count(run.output, DIED), run.output).to.equal(1);
-      expect(run.output, run.output).to.match(/received immediate shutdown request[\s\S]*Likely cause: something stopped it \(an immediate shutdown/);
+      expect(run.output, run.output).to.match(
+        /received immediate shutdown request[\s\S]*Likely cause: something stopped it \(an immediate shutdown/,
+      );
     });
   });
 
@@ -68,10 +73,14 @@ describe('a test run under faults', function () {
     expect(count(run.output, /^RAN \d+$/m), run.output).to.equal(10);
     expect(run.output).to.not.match(/Uncaught|failing/);
     const warning = (test: string, what: string, line: number) =>
-      new RegExp(`warning: "a fixture that leaks ${test}" left 1 connection\\(s\\) to its space open; pgspace closed them:\\n  - ${what}.*from test/fixtures/leaks\\.fixture\\.ts:${line}:`);
+      new RegExp(
+        `warning: "a fixture that leaks ${test}" left 1 connection\\(s\\) to its space open; pgspace closed them:\\n  - ${what}.*from test/fixtures/leaks\\.fixture\\.ts:${line}:`,
+      );
     expect(run.output).to.match(warning('leaks a pool client', 'a client taken from space.pool and never released \\(idle\\)', 11));
     expect(run.output).to.match(warning('leaks a client of its own', 'a pg.Client never ended \\(idle\\)', 18));
-    expect(run.output).to.match(warning('leaks an open transaction', 'a pg.Client never ended \\(idle in transaction, last: INSERT INTO hours', 24));
+    expect(run.output).to.match(
+      warning('leaks an open transaction', 'a pg.Client never ended \\(idle in transaction, last: INSERT INTO hours', 24),
+    );
   });
 
   it('shows the psql line of a kept space with every shape of failure', async function () {
@@ -81,7 +90,10 @@ describe('a test run under faults', function () {
       expect(run.code, run.output).to.not.equal(0);
       expect(failing(run.output), run.output).to.equal(7);
       // Each numbered failure in the summary carries its own note and psql line.
-      const blocks = run.output.slice(run.output.indexOf('7 failing')).split(/\n {2}\d\) /).slice(1);
+      const blocks = run.output
+        .slice(run.output.indexOf('7 failing'))
+        .split(/\n {2}\d\) /)
+        .slice(1);
       expect(blocks, run.output).to.have.length(7);
       for (const block of blocks) expect(block, block).to.match(/space kept for debugging: pgs_failure_shapes_\w+\n\s+psql '[^']+'/);
       expect(await existing(kept)).to.have.members(kept); // really kept
@@ -115,7 +127,10 @@ describe('a test run under faults', function () {
   it('explains running out of connections (the cap raised past the server): spaces live, max_connections, what to change', async function () {
     const small = await startCluster({ max_connections: '20' });
     try {
-      const run = await runMocha('test/fixtures/many-spaces.fixture.ts', { PGSPACE_ADMIN_URL: serverUrl(small.settings), PGSPACE_MAX_SPACES: '100' });
+      const run = await runMocha('test/fixtures/many-spaces.fixture.ts', {
+        PGSPACE_ADMIN_URL: serverUrl(small.settings),
+        PGSPACE_MAX_SPACES: '100',
+      });
       expect(run.code, run.output).to.not.equal(0);
       expect(run.output).to.match(
         /has no connection left \(max_connections = 20\); this process holds \d+ space\(s\) \(\d+ given to tests, \d+ ready in its warm pool\) and up to \d+ admin connections\. A run of N test processes .*raise the server's max_connections/,
@@ -158,7 +173,9 @@ describe('a test run under faults', function () {
       await debugging.end();
 
       const next = await runMocha('test/fixtures/passes.fixture.ts', OWN_SERVER);
-      expect(next.output).to.match(/stopped the embedded Postgres a previous run of this checkout kept for debugging \(1 kept space\(s\)\)/);
+      expect(next.output).to.match(
+        /stopped the embedded Postgres a previous run of this checkout kept for debugging \(1 kept space\(s\)\)/,
+      );
       expect(alive()).to.equal(false);
       expect(existsSync(dir)).to.equal(false);
     });
@@ -224,14 +241,22 @@ describe('an embedded cluster whose run is killed while it starts', function () 
   }
 
   /** Starts the passes fixture in this describe's checkout; once its server is up, its process group and cluster. */
-  async function startedRun(): Promise<{ run: Promise<{ code: number | null; output: string }>; child: ChildProcess; cluster: FoundCluster }> {
+  async function startedRun(): Promise<{
+    run: Promise<{ code: number | null; output: string }>;
+    child: ChildProcess;
+    cluster: FoundCluster;
+  }> {
     const before = new Set((await listClusters()).map((c) => c.dir));
     let child: ChildProcess | undefined;
     const run = runMocha('test/fixtures/passes.fixture.ts', OWN_SERVER, { started: (c) => (child = c), cwd: checkout() });
-    const cluster = await pollUntil('a new cluster whose server is up', async () => (await listClusters()).find((c) => !before.has(c.dir) && c.record?.port !== undefined), {
-      timeoutMs: 30_000,
-      intervalMs: 1,
-    });
+    const cluster = await pollUntil(
+      'a new cluster whose server is up',
+      async () => (await listClusters()).find((c) => !before.has(c.dir) && c.record?.port !== undefined),
+      {
+        timeoutMs: 30_000,
+        intervalMs: 1,
+      },
+    );
     return { run, child: child!, cluster };
   }
 
@@ -262,7 +287,7 @@ describe('an embedded cluster whose run is killed while it starts', function () 
   });
 });
 
-describe("the next run of a checkout, on the embedded server", function () {
+describe('the next run of a checkout, on the embedded server', function () {
   this.timeout(60_000);
   const checkout = freshCheckout();
 

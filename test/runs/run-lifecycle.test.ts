@@ -33,10 +33,13 @@ describe('a test run', function () {
     expect(await existing(names)).to.deep.equal([]);
   });
 
-  it('keeps a failing test\'s space and prints a psql line that connects to it', async function () {
+  it("keeps a failing test's space and prints a psql line that connects to it", async function () {
     const run = await runMocha('test/fixtures/fails.fixture.ts');
     expect(run.code, run.output).to.equal(1);
-    const kept = /space kept for debugging: (pgs_a_fixture_fails_on_purpose_it_s_quoted_[a-z2-7]{10})\n\s+psql '([^']+)'\n\s+a fresh clone of its template\n/.exec(run.output);
+    const kept =
+      /space kept for debugging: (pgs_a_fixture_fails_on_purpose_it_s_quoted_[a-z2-7]{10})\n\s+psql '([^']+)'\n\s+a fresh clone of its template\n/.exec(
+        run.output,
+      );
     expect(kept, run.output).to.not.equal(null);
     const [, name, url] = kept!;
     try {
@@ -50,15 +53,19 @@ describe('a test run', function () {
     }
   });
 
-  it("has its spaces reaped by the next run when it is killed", async function () {
+  it('has its spaces reaped by the next run when it is killed', async function () {
     let child: ChildProcess | undefined;
     let output = '';
-    const killed = runMocha('test/fixtures/hangs.fixture.ts', {}, {
-      started: (c) => {
-        child = c;
-        c.stdout!.on('data', (chunk) => (output += chunk));
+    const killed = runMocha(
+      'test/fixtures/hangs.fixture.ts',
+      {},
+      {
+        started: (c) => {
+          child = c;
+          c.stdout!.on('data', (chunk) => (output += chunk));
+        },
       },
-    });
+    );
     const [name] = await pollUntil('the hanging run to take a space', () => spacesIn(output)[0] && spacesIn(output), { timeoutMs: 30_000 });
     const run = (await withAdmin(listSpaces)).find((s) => s.name === name)!.run;
     killGroup(child!); // mid-test, with its warm pool still making spaces
@@ -81,7 +88,9 @@ describe('a test run', function () {
   it('fails fast and clearly when the configured server is unreachable', async function () {
     const run = await runMocha('test/fixtures/passes.fixture.ts', { PGSPACE_ADMIN_URL: 'postgresql://postgres@127.0.0.1:1/postgres' });
     expect(run.code).to.not.equal(0);
-    expect(run.output).to.match(/cannot reach Postgres at 127\.0\.0\.1:1 \(ECONNREFUSED\)\. Start that server, or unset PGSPACE_ADMIN_URL and PGHOST to use the embedded one\./);
+    expect(run.output).to.match(
+      /cannot reach Postgres at 127\.0\.0\.1:1 \(ECONNREFUSED\)\. Start that server, or unset PGSPACE_ADMIN_URL and PGHOST to use the embedded one\./,
+    );
     expect(run.output, 'no stack trace').to.not.match(/^\s+at /m);
   });
 });

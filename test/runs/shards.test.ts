@@ -64,7 +64,9 @@ describe('SHARD=i/n: the suite split four ways on one server', function () {
       const { ran: mine, failures } = await testsOf(path.join(dir, `shard-${i + 1}.json`));
       expect(failures, shard.output).to.deep.equal([]);
       expect(shard.code, shard.output).to.equal(0);
-      expect(shard.output).to.match(new RegExp(`pgspace: shard ${i + 1}/4: \\d+ of \\d+ test files, split by file size: no JUnit timings in \\S+; plan [0-9a-f]{12}\n`));
+      expect(shard.output).to.match(
+        new RegExp(`pgspace: shard ${i + 1}/4: \\d+ of \\d+ test files, split by file size: no JUnit timings in \\S+; plan [0-9a-f]{12}\n`),
+      );
       expect(mine, `shard ${i + 1}/4 ran tests`).to.not.be.empty;
       ran.push(...mine);
     }
@@ -72,7 +74,7 @@ describe('SHARD=i/n: the suite split four ways on one server', function () {
     expect(ran.sort(), 'the shards together = the unsharded suite, none lost, none twice').to.deep.equal(expected);
 
     const builds = shards.flatMap((s) => [...s.output.matchAll(/^pgspace: built template (\S+)/gm)].map((m) => m[1]!));
-    expect(builds, 'the suite\'s templates were built here').to.not.be.empty;
+    expect(builds, "the suite's templates were built here").to.not.be.empty;
     expect(builds.length, `each template built once between the shards: ${builds.join(', ')}`).to.equal(new Set(builds).size);
 
     const admin = new pg.Client(server.settings);
@@ -97,7 +99,11 @@ describe('SHARD=1/2, then SHARD=2/2, in one checkout, with the JUnit reporter', 
   it('runs every file in exactly one shard, whatever reports the checkout holds, and both shards print one plan', async function () {
     const spec = path.join(checkout(), 'test/fixtures/shard-suite/*.fixture.ts');
     const run = async (shard: string) => {
-      const result = await runMocha(spec, { SHARD: shard, PGSPACE_TRACE_DIR: path.join(checkout(), 'reports/trace') }, { cwd: checkout(), args: junit });
+      const result = await runMocha(
+        spec,
+        { SHARD: shard, PGSPACE_TRACE_DIR: path.join(checkout(), 'reports/trace') },
+        { cwd: checkout(), args: junit },
+      );
       const xml = await readFile(path.join(checkout(), 'reports/junit.xml'), 'utf8');
       return { ...result, cases: [...xml.matchAll(/<testcase name="([^"]*)"/g)].map((m) => m[1]!) };
     };
@@ -115,6 +121,8 @@ describe('SHARD=1/2, then SHARD=2/2, in one checkout, with the JUnit reporter', 
     const failed = [one, two].filter((s) => s.cases.includes(failing));
     expect(failed, 'the failing test ran in one shard').to.have.length(1);
     expect(failed[0]!.code, 'and that shard failed').to.equal(1);
-    expect(await readFile(path.join(checkout(), `reports/trace/shard-2-of-2-plan.txt`), 'utf8')).to.match(new RegExp(`^shard 2/2: .*; plan ${plans[0]}\n`));
+    expect(await readFile(path.join(checkout(), `reports/trace/shard-2-of-2-plan.txt`), 'utf8')).to.match(
+      new RegExp(`^shard 2/2: .*; plan ${plans[0]}\n`),
+    );
   });
 });

@@ -14,13 +14,21 @@ describe("a run's cap on spaces, as a budget", function () {
   this.timeout(240_000);
 
   it('capped at one space, 304 one-space tests in series all pass: the warm pool makes none past the cap', async function () {
-    const run = await runMocha(SUITE, { PGSPACE_MAX_SPACES: '1', TESTS_PER_FILE: '38' }, { timeoutMs: 220_000, args: ['--reporter', 'dot'] });
+    const run = await runMocha(
+      SUITE,
+      { PGSPACE_MAX_SPACES: '1', TESTS_PER_FILE: '38' },
+      { timeoutMs: 220_000, args: ['--reporter', 'dot'] },
+    );
     expect(run.code, run.output).to.equal(0);
     expect(passing(run.output), run.output).to.equal(304);
   });
 
   it('capped at five, 160 tests in four parallel workers all pass: ready spaces go to whichever worker needs one', async function () {
-    const run = await runMocha(SUITE, { PGSPACE_MAX_SPACES: '5' }, { timeoutMs: 220_000, args: ['--reporter', 'dot', '--parallel', '--jobs', '4'] });
+    const run = await runMocha(
+      SUITE,
+      { PGSPACE_MAX_SPACES: '5' },
+      { timeoutMs: 220_000, args: ['--reporter', 'dot', '--parallel', '--jobs', '4'] },
+    );
     expect(run.code, run.output).to.equal(0);
     expect(passing(run.output), run.output).to.equal(160);
   });
@@ -30,10 +38,14 @@ describe("a run's cap on spaces, as a budget", function () {
     const needed = 3 + runConnections(cap, 4); // superuser_reserved_connections, then the run
     const server = await startCluster({ max_connections: String(needed) });
     try {
-      const run = await runMocha(SUITE, { PGSPACE_ADMIN_URL: serverUrl(server.settings), PGSPACE_MAX_SPACES: String(cap) }, {
-        timeoutMs: 220_000,
-        args: ['--reporter', 'dot', '--parallel', '--jobs', '4'],
-      });
+      const run = await runMocha(
+        SUITE,
+        { PGSPACE_ADMIN_URL: serverUrl(server.settings), PGSPACE_MAX_SPACES: String(cap) },
+        {
+          timeoutMs: 220_000,
+          args: ['--reporter', 'dot', '--parallel', '--jobs', '4'],
+        },
+      );
       expect(run.code, run.output).to.equal(0);
       expect(passing(run.output), run.output).to.equal(160);
       expect(run.output).not.to.match(/no connection left|remaining connection slots/);

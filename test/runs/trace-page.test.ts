@@ -49,11 +49,17 @@ describe('the trace page', function () {
   it('lists the failing test first, with its SQL, its HTTP call (credentials masked) and its log line', function () {
     const [failing, passing] = pageData(path.join(dir, 'index.html')).tests;
     expect([failing!.title, failing!.state, passing!.title, passing!.state]).to.deep.equal([
-      'traced fixture fails after SQL and an HTTP call', 'failed', 'traced fixture passes quietly', 'passed',
+      'traced fixture fails after SQL and an HTTP call',
+      'failed',
+      'traced fixture passes quietly',
+      'passed',
     ]);
     const texts = failing!.events.map((e) => `${e.kind} ${e.text}`);
     expect(texts).to.include('sql INSERT INTO hours (trainer_id, starts_at) VALUES ($1, now())');
-    expect(texts.some((t) => /^http-out GET http:\/\/127\.0\.0\.1:\d+\/stock\?item=42 → 200$/.test(t)), texts.join('\n')).to.equal(true);
+    expect(
+      texts.some((t) => /^http-out GET http:\/\/127\.0\.0\.1:\d+\/stock\?item=42 → 200$/.test(t)),
+      texts.join('\n'),
+    ).to.equal(true);
     expect(texts).to.include('log console.log: stock answered 200');
     const sql = failing!.events.find((e) => e.kind === 'sql' && e.text.startsWith('INSERT'))!;
     expect(sql.detail).to.deep.include({ parameters: '$1 = traced-trainer', rows: 'INSERT 1' });
@@ -68,7 +74,11 @@ describe('the trace page', function () {
     }
     const puppeteer = (await import('puppeteer-core')).default;
     // --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
-    const browser = await puppeteer.launch({ executablePath, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'] });
+    const browser = await puppeteer.launch({
+      executablePath,
+      headless: true,
+      args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
+    });
     try {
       const page = await browser.newPage();
       const requested: string[] = [];
@@ -76,7 +86,11 @@ describe('the trace page', function () {
       const file = pathToFileURL(path.join(dir, 'index.html')).href;
       await page.goto(file);
       expect(requested).to.deep.equal([file]);
-      const first = await page.$eval('.test', (el) => ({ classes: el.className, title: el.querySelector('.title')!.textContent, body: el.querySelector('.body')?.textContent ?? '' }));
+      const first = await page.$eval('.test', (el) => ({
+        classes: el.className,
+        title: el.querySelector('.title')!.textContent,
+        body: el.querySelector('.body')?.textContent ?? '',
+      }));
       expect(first.classes).to.include('failed');
       expect(first.title).to.equal('traced fixture fails after SQL and an HTTP call');
       expect(first.body).to.include('INSERT INTO hours (trainer_id, starts_at) VALUES ($1, now())');
@@ -87,7 +101,9 @@ describe('the trace page', function () {
       expect(first.body).to.match(/\((a fresh clone of its template|recycled: held before by "traced fixture passes quietly")\)/);
       expect(first.body).to.include('expected:');
       await page.type('#filter', 'passes quietly');
-      const shown = await page.$$eval('.test', (els) => els.filter((el) => !(el as unknown as { hidden: boolean }).hidden).map((el) => el.querySelector('.title')!.textContent));
+      const shown = await page.$$eval('.test', (els) =>
+        els.filter((el) => !(el as unknown as { hidden: boolean }).hidden).map((el) => el.querySelector('.title')!.textContent),
+      );
       expect(shown).to.deep.equal(['traced fixture passes quietly']);
     } finally {
       await browser.close();
@@ -157,9 +173,14 @@ describe('the trace page, given secrets', function () {
       'token=***',
       '"password":"***"',
       '"api_key":"***"',
-    ]) expect(all, masked).to.include(JSON.stringify(masked).slice(1, -1));
-    expect(test!.error!.message).to.match(/^could not reach postgresql:\/\/app:\*\*\*@db\.internal\/app as postgresql:\/\/pgs_\w+:\*\*\*@127\.0\.0\.1/);
-    expect(test!.spaces[0]!.psql, 'the page\'s psql line: its password is in the run\'s output').to.match(/^psql 'postgresql:\/\/pgs_\w+:\*\*\*@127\.0\.0\.1:\d+\//);
+    ])
+      expect(all, masked).to.include(JSON.stringify(masked).slice(1, -1));
+    expect(test!.error!.message).to.match(
+      /^could not reach postgresql:\/\/app:\*\*\*@db\.internal\/app as postgresql:\/\/pgs_\w+:\*\*\*@127\.0\.0\.1/,
+    );
+    expect(test!.spaces[0]!.psql, "the page's psql line: its password is in the run's output").to.match(
+      /^psql 'postgresql:\/\/pgs_\w+:\*\*\*@127\.0\.0\.1:\d+\//,
+    );
   });
 });
 
@@ -184,8 +205,11 @@ describe('the trace page, given too much', function () {
     expect([failing!.state, failing!.title]).to.deep.equal(['failed', 'bounds fixture sends twenty 1 MB statements, then fails']);
     const statements = failing!.events.filter((e) => e.kind === 'sql' && e.text.startsWith('SELECT length'));
     expect(statements).to.have.length(20);
-    for (const e of statements) expect(e.text).to.have.length.below(4_200).and.match(/x… \[cut at 4 KB\]$/);
-    expect(passing!.cut, 'events past the test\'s 1 MB, counted').to.be.above(300);
+    for (const e of statements)
+      expect(e.text)
+        .to.have.length.below(4_200)
+        .and.match(/x… \[cut at 4 KB\]$/);
+    expect(passing!.cut, "events past the test's 1 MB, counted").to.be.above(300);
     expect(readFileSync(page, 'utf8')).to.include('more events not recorded: a test records at most 2,000 events and 1 MB.');
   });
 
@@ -194,6 +218,8 @@ describe('the trace page, given too much', function () {
     writeFileSync(file, '');
     const run = await runMocha('test/fixtures/passes.fixture.ts', { PGSPACE_TRACE_DIR: path.join(file, 'trace') });
     expect(run.code, run.output).to.equal(0);
-    expect(run.output.trimEnd().split('\n').at(-1)).to.match(/^pgspace: no trace page for this run: ENOTDIR: not a directory, mkdir '.*a-file\/trace\/\.parts-/);
+    expect(run.output.trimEnd().split('\n').at(-1)).to.match(
+      /^pgspace: no trace page for this run: ENOTDIR: not a directory, mkdir '.*a-file\/trace\/\.parts-/,
+    );
   });
 });

@@ -124,7 +124,9 @@ describe('on a server that does not seal spaces at login', function () {
     const space = await createSpace(admin, TEMPLATE, run, strategy);
     const client = await loginAs(space, 'template1');
     await client.query(`ALTER DEFAULT PRIVILEGES FOR ROLE ${pg.escapeIdentifier(OWNER_ROLE)} GRANT SELECT ON TABLES TO PUBLIC`);
-    expect(await client.query(`COMMENT ON DATABASE ${pg.escapeIdentifier(space.name)} IS '{}'`).catch((e: { code?: string }) => e.code)).to.equal('42501');
+    expect(
+      await client.query(`COMMENT ON DATABASE ${pg.escapeIdentifier(space.name)} IS '{}'`).catch((e: { code?: string }) => e.code),
+    ).to.equal('42501');
     await client.end();
     const clean = await runCommand('npm', ['run', '--silent', 'spaces:clean'], { env: { PGSPACE_ADMIN_URL: serverUrl(server) } });
     expect(clean.code, clean.output).to.equal(0);

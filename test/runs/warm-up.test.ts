@@ -34,7 +34,9 @@ describe('a run whose templates are slow to build', function () {
 
   /** What global setup says while it builds and when it is done. */
   const warmedUp = (output: string) => {
-    expect(output).to.match(/pgspace: getting the run ready before its tests start \(\d+\.\d s so far\): the templates of 1 schema\(s\), then the first spaces\n/);
+    expect(output).to.match(
+      /pgspace: getting the run ready before its tests start \(\d+\.\d s so far\): the templates of 1 schema\(s\), then the first spaces\n/,
+    );
     expect(output).to.match(/pgspace: the run is ready after \d+\.\d s\n/);
   };
 
@@ -46,10 +48,14 @@ describe('a run whose templates are slow to build', function () {
   });
 
   it("Vitest (5 s timeout, 6 s builds): the default schema's test passes; the unlisted one's fails saying it waited for its template", async function () {
-    const run = await runCommand(process.execPath, [path.join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--config', path.join(fixture, 'vitest.config.ts')], {
-      cwd: fixture,
-      env: env(6_000),
-    });
+    const run = await runCommand(
+      process.execPath,
+      [path.join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--config', path.join(fixture, 'vitest.config.ts')],
+      {
+        cwd: fixture,
+        env: env(6_000),
+      },
+    );
     expect(run.code, run.output).to.equal(1);
     expect(run.output).to.match(/1 failed \| 1 passed/);
     expect(run.output).to.match(
@@ -59,15 +65,24 @@ describe('a run whose templates are slow to build', function () {
     warmedUp(run.output);
   });
 
-  it('node:test (2 s timeout, 3 s builds): the default schema\'s test passes; the unlisted one\'s timeout comes with what it waited for', async function () {
+  it("node:test (2 s timeout, 3 s builds): the default schema's test passes; the unlisted one's timeout comes with what it waited for", async function () {
     const run = await runCommand(
       process.execPath,
-      ['--import', 'tsx', '--test', '--test-timeout=2000', `--test-global-setup=${path.join(root, 'test/runners/node-test/global-setup.mjs')}`, 'slow.node-test.ts'],
+      [
+        '--import',
+        'tsx',
+        '--test',
+        '--test-timeout=2000',
+        `--test-global-setup=${path.join(root, 'test/runners/node-test/global-setup.mjs')}`,
+        'slow.node-test.ts',
+      ],
       { cwd: fixture, env: env(3_000) },
     );
     expect(run.code, run.output).to.equal(1);
     expect(run.output).to.match(/✔ gets a space of the default schema/);
-    expect(run.output).to.match(/gets a space of a schema only it uses: newSpace\(\) gave up: the test was stopped \(its timeout, or the run ending\) while it waited for its schema's template to be built/);
+    expect(run.output).to.match(
+      /gets a space of a schema only it uses: newSpace\(\) gave up: the test was stopped \(its timeout, or the run ending\) while it waited for its schema's template to be built/,
+    );
     warmedUp(run.output);
   });
 });

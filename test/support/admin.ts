@@ -2,7 +2,13 @@
 import pg from 'pg';
 import { LOCK_CLASS } from '../../internal/integration/server/locks.js';
 import { dropSpacesWhere } from '../../internal/integration/spaces/reaper.js';
-import { ADMIN_URL_VAR, clientConfig, parseServerUrl, withAdminClient, type ServerSettings } from '../../internal/integration/server/server.js';
+import {
+  ADMIN_URL_VAR,
+  clientConfig,
+  parseServerUrl,
+  withAdminClient,
+  type ServerSettings,
+} from '../../internal/integration/server/server.js';
 
 /** The server this test run uses (set up by the pgspace mocha plugin). */
 export function runServer(): ServerSettings {

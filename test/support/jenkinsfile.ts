@@ -25,7 +25,8 @@ export function jenkinsfileProblems(jenkinsfile: string, makefile: string, exist
   const stashed = new Set([...code.matchAll(/\bstash\s+name:\s*(?:'([^']+)'|([A-Za-z]\w*))/g)].map((m) => m[1] ?? `$${m[2]}`));
   for (const [, name] of code.matchAll(/\bunstash\s+['"]([^'"]+)['"]/g)) {
     // "coverage-${i}" is stashed under a variable built the same way.
-    if (!stashed.has(name!) && !(name!.includes('${') && [...stashed].some((s) => s.startsWith('$')))) problems.push(`unstash ${name}: never stashed`);
+    if (!stashed.has(name!) && !(name!.includes('${') && [...stashed].some((s) => s.startsWith('$'))))
+      problems.push(`unstash ${name}: never stashed`);
   }
   for (const [, file] of code.matchAll(/configFile=([\w./-]+)/g)) if (!exists(file!)) problems.push(`${file}: no such file`);
   return problems;

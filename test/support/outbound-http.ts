@@ -41,7 +41,8 @@ export function interceptOutboundHttp(): OutboundHttp {
           const value = Reflect.get(target, key) as unknown;
           if (typeof value !== 'function') return value;
           if (key === 'onError') return (err: Error) => (note(options, err), value.call(target, err));
-          if (key === 'onResponseError') return (controller: unknown, err: Error) => (note(options, err), value.call(target, controller, err));
+          if (key === 'onResponseError')
+            return (controller: unknown, err: Error) => (note(options, err), value.call(target, controller, err));
           return value.bind(target);
         },
       }),

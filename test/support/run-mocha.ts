@@ -70,7 +70,11 @@ export function killGroup(child: ChildProcess): void {
 }
 
 /** Runs `command` (no shell) to its end in `cwd`, without colours; its exit code and everything it printed. */
-export function runCommand(command: string, args: string[], { cwd = root, env = {} }: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<MochaRun> {
+export function runCommand(
+  command: string,
+  args: string[],
+  { cwd = root, env = {} }: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<MochaRun> {
   return new Promise((resolve) => {
     const child = spawn(command, args, { cwd, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...env } });
     let output = '';

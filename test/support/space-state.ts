@@ -26,7 +26,11 @@ const userRel = (rel: string) => `${rel} >= ${FIRST_NORMAL_OID} AND ${rel} IN (S
 /** Catalog rows that describe the database's objects: [catalog, which rows, columns left out]. */
 const CATALOGS: [string, string, string[]][] = [
   ['pg_namespace', `oid >= ${FIRST_NORMAL_OID} AND nspname !~ '^pg_(toast_)?temp_' OR nspname = 'public'`, []],
-  ['pg_class', `oid >= ${FIRST_NORMAL_OID} AND ${notTemp('relnamespace')}`, ['relpages', 'reltuples', 'relallvisible', 'relfrozenxid', 'relminmxid', 'relfilenode']],
+  [
+    'pg_class',
+    `oid >= ${FIRST_NORMAL_OID} AND ${notTemp('relnamespace')}`,
+    ['relpages', 'reltuples', 'relallvisible', 'relfrozenxid', 'relminmxid', 'relfilenode'],
+  ],
   ['pg_attribute', userRel('attrelid'), []],
   ['pg_attrdef', userRel('adrelid'), []],
   ['pg_index', userRel('indrelid'), []],
@@ -50,7 +54,11 @@ const CATALOGS: [string, string, string[]][] = [
   ['pg_largeobject_metadata', 'true', []],
   ['pg_event_trigger', 'true', []],
   ['pg_extension', 'true', []],
-  ['pg_depend', `objid >= ${FIRST_NORMAL_OID} AND NOT (classid = 'pg_class'::regclass AND objid IN (SELECT oid FROM pg_class WHERE NOT (${notTemp('relnamespace')})))`, []],
+  [
+    'pg_depend',
+    `objid >= ${FIRST_NORMAL_OID} AND NOT (classid = 'pg_class'::regclass AND objid IN (SELECT oid FROM pg_class WHERE NOT (${notTemp('relnamespace')})))`,
+    [],
+  ],
   ['pg_publication', 'true', []],
   ['pg_foreign_table', 'true', []],
 ];

@@ -93,7 +93,8 @@ async function main(command: string | undefined): Promise<void> {
     await withAdminClient(configured, (admin) => (command === 'list' ? list(admin, configured, where) : clean(admin, configured, where)));
   }
   const clusters = configured ? [] : await listClusters();
-  if (!configured && clusters.length === 0) console.log('no embedded Postgres clusters on this machine (and no PGSPACE_ADMIN_URL configured)');
+  if (!configured && clusters.length === 0)
+    console.log('no embedded Postgres clusters on this machine (and no PGSPACE_ADMIN_URL configured)');
   for (const c of clusters) {
     const ours = c.record?.owner.checkout === checkout;
     const where = `embedded cluster ${c.dir} (${describe(c, ours)})`;
@@ -111,12 +112,11 @@ async function main(command: string | undefined): Promise<void> {
     if (command === 'list' && c.record?.port) {
       const server = clusterSettings(c.dir, c.record.port);
       await withAdminClient(server, (admin) => list(admin, server, where));
-    }
-    else if (command === 'list') console.log(`${where}: not running`);
+    } else if (command === 'list') console.log(`${where}: not running`);
   }
   if (command !== 'clean') return;
   freed += await cleanDisk(checkout);
-  console.log(`pgspace clean: freed ${megabytes(freed)} on disk${configured ? ' here (the server\'s own disk aside)' : ''}`);
+  console.log(`pgspace clean: freed ${megabytes(freed)} on disk${configured ? " here (the server's own disk aside)" : ''}`);
 }
 
 function describe(c: FoundCluster, ours: boolean): string {

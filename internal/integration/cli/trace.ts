@@ -18,7 +18,9 @@ function opener(): string | undefined {
 
 const runner = process.argv[3];
 if (runner !== undefined && !(TRACED_RUNNERS as readonly string[]).includes(runner)) {
-  console.error(`pgspace: no trace page for a runner called ${JSON.stringify(runner)}: write mocha, vitest or node-test, or nothing for every page there is`);
+  console.error(
+    `pgspace: no trace page for a runner called ${JSON.stringify(runner)}: write mocha, vitest or node-test, or nothing for every page there is`,
+  );
   process.exitCode = 2;
 } else {
   const pages = (runner ? [runner] : TRACED_RUNNERS)
@@ -32,6 +34,9 @@ if (runner !== undefined && !(TRACED_RUNNERS as readonly string[]).includes(runn
   } else {
     for (const page of pages) console.log(`${page}\n${pathToFileURL(page).href}`);
     const command = opener();
-    if (command) spawn(command, [pages[0]!], { detached: true, stdio: 'ignore' }).on('error', () => undefined).unref();
+    if (command)
+      spawn(command, [pages[0]!], { detached: true, stdio: 'ignore' })
+        .on('error', () => undefined)
+        .unref();
   }
 }

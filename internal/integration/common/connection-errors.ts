@@ -5,7 +5,10 @@ const LOST_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOENT', 'EPIPE', 'ET
 /** The server went away or is refusing everyone: refused, reset, socket gone, shut down, crashed, restarting. */
 export function isConnectionLost(err: unknown): boolean {
   const e = err as { code?: string; message?: string } | undefined;
-  return LOST_CODES.has(e?.code ?? '') || /Connection terminated|terminating connection due to (administrator command|crash)/.test(e?.message ?? '');
+  return (
+    LOST_CODES.has(e?.code ?? '') ||
+    /Connection terminated|terminating connection due to (administrator command|crash)/.test(e?.message ?? '')
+  );
 }
 
 /** The server has no connection slot left (SQLSTATE 53300, including "slots are reserved" for non-superusers). */

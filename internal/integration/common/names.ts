@@ -30,7 +30,10 @@ export function randomSuffix(length = SUFFIX_LENGTH): string {
  * accents are folded, everything else (quotes, SQL, emoji) becomes `_`.
  */
 export function slug(title: string, maxBytes: number): string {
-  const folded = title.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase();
+  const folded = title
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase();
   const words = folded.replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
   return words.slice(0, maxBytes).replace(/_+$/, '');
 }

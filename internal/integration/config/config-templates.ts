@@ -43,7 +43,11 @@ export async function loadConfigTemplates(dir: string): Promise<ConfigTemplate[]
     throw err;
   }
   const templates = await Promise.all(
-    names.map(async (n) => ({ name: n.slice(0, -'.env'.length), file: path.join(dir, n), text: await fs.readFile(path.join(dir, n), 'utf8') })),
+    names.map(async (n) => ({
+      name: n.slice(0, -'.env'.length),
+      file: path.join(dir, n),
+      text: await fs.readFile(path.join(dir, n), 'utf8'),
+    })),
   );
   templates.forEach(checkTemplate);
   return templates;
@@ -55,7 +59,10 @@ export function checkTemplate(t: ConfigTemplate): void {
     const where = `${path.relative(process.cwd(), t.file)}:${i + 1}`;
     for (const [, key] of line.matchAll(PLACEHOLDER)) {
       if (!KNOWN.has(key!)) {
-        throw new PgspaceError('config', `unknown placeholder {{${key}}} at ${where}; known: ${[...KNOWN].map((k) => `{{${k}}}`).join(' ')}`);
+        throw new PgspaceError(
+          'config',
+          `unknown placeholder {{${key}}} at ${where}; known: ${[...KNOWN].map((k) => `{{${k}}}`).join(' ')}`,
+        );
       }
     }
     const rest = line.replace(PLACEHOLDER, '');

@@ -34,7 +34,12 @@ export function defineConfig(config: ProjectConfig): ProjectConfig {
 }
 
 /** What native import() says of TypeScript it cannot run (no loader, or `.js` specifiers naming `.ts` files). */
-const NEEDS_TRANSPILING = new Set(['ERR_UNKNOWN_FILE_EXTENSION', 'ERR_MODULE_NOT_FOUND', 'ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX', 'ERR_INVALID_TYPESCRIPT_SYNTAX']);
+const NEEDS_TRANSPILING = new Set([
+  'ERR_UNKNOWN_FILE_EXTENSION',
+  'ERR_MODULE_NOT_FOUND',
+  'ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX',
+  'ERR_INVALID_TYPESCRIPT_SYNTAX',
+]);
 
 const NAMES = ['pgspace.config.ts', 'pgspace.config.mts', 'pgspace.config.js', 'pgspace.config.mjs'];
 
@@ -83,7 +88,8 @@ async function load(dir: string): Promise<LoadedConfig> {
 export async function defaultSchema(): Promise<Migrator> {
   const config = await projectConfig();
   if (config.schema) return config.schema;
-  throw new PgspaceError('config', 
+  throw new PgspaceError(
+    'config',
     `no schema to migrate the space with: pass one (newSpace(…, { migrator: nodePgMigrate('db/migrations') })), ` +
       `or set \`schema\` in ${config.file ? path.relative(process.cwd(), config.file) : 'a pgspace.config.ts in ' + process.cwd()}.`,
   );

@@ -28,7 +28,8 @@ async function packageBinaries(): Promise<{ initdb: string; postgres: string }> 
   try {
     return (await import(pkg)) as { initdb: string; postgres: string };
   } catch (err) {
-    throw new PgspaceError('embedded', 
+    throw new PgspaceError(
+      'embedded',
       `no embedded Postgres binaries for ${process.platform}-${process.arch} (${pkg}: ${messageOf(err)}). ` +
         'Run `npm install`, or set PGSPACE_ADMIN_URL to a Postgres server of your own (a superuser URL).',
     );
@@ -47,7 +48,13 @@ async function probe(initdb: string, user: OsUser): Promise<{ version?: string; 
 async function reachableCopy(nativeDir: string): Promise<string> {
   const { version } = JSON.parse(await fs.readFile(path.join(nativeDir, '..', 'package.json'), 'utf8')) as { version: string };
   const target = path.join(await userRoot(os.tmpdir()), `bin-${version}`);
-  if (await fs.stat(target).then(() => true, () => false)) return target; // renamed into place only when complete
+  if (
+    await fs.stat(target).then(
+      () => true,
+      () => false,
+    )
+  )
+    return target; // renamed into place only when complete
   const scratch = `${target}.${randomSuffix(6)}`;
   try {
     await fs.cp(nativeDir, scratch, {
@@ -83,7 +90,9 @@ export async function binaries(user: OsUser): Promise<Binaries> {
   if (unreachable || SHELL_SPECIAL.test(initdb)) {
     const native = path.dirname(path.dirname(initdb));
     const copy = await reachableCopy(native).catch((err: unknown) => {
-      const why = unreachable ? `are not reachable by the server's OS user (uid ${user!.uid})` : 'have a path initdb cannot run them from (it holds " $ ` or \\)';
+      const why = unreachable
+        ? `are not reachable by the server's OS user (uid ${user!.uid})`
+        : 'have a path initdb cannot run them from (it holds " $ ` or \\)';
       throw new PgspaceError('embedded', `the Postgres binaries in ${native} ${why}, and copying them failed: ${messageOf(err)}`);
     });
     initdb = path.join(copy, 'bin', 'initdb');
@@ -92,7 +101,8 @@ export async function binaries(user: OsUser): Promise<Binaries> {
   }
   if (!check.version) {
     const why = typeof check.error === 'string' ? check.error : `${check.error?.code ?? ''} ${messageOf(check.error)}`.trim();
-    throw new PgspaceError('embedded', 
+    throw new PgspaceError(
+      'embedded',
       `cannot run the embedded Postgres binary ${initdb}${user ? ` as uid ${user.uid}` : ''}: ${why}. ` +
         'Reinstall with `npm install`, or set PGSPACE_ADMIN_URL to a Postgres server of your own (a superuser URL).',
     );

@@ -113,12 +113,12 @@ export async function stopCluster(dir: string, seed?: { path: string; checkout: 
   let clean = pid !== undefined;
   if (pid !== undefined) {
     process.kill(pid, 'SIGINT'); // "fast" shutdown: aborts sessions, no waiting for clients
-    await pollUntil(`Postgres (pid ${pid}) to stop`, () => (postmasterPid(dataDirOf(dir)) === undefined ? true : undefined), { timeoutMs: 10_000 }).catch(
-      () => {
-        clean = false;
-        process.kill(pid, 'SIGKILL');
-      },
-    );
+    await pollUntil(`Postgres (pid ${pid}) to stop`, () => (postmasterPid(dataDirOf(dir)) === undefined ? true : undefined), {
+      timeoutMs: 10_000,
+    }).catch(() => {
+      clean = false;
+      process.kill(pid, 'SIGKILL');
+    });
   }
   if (seed && clean) await leaveSeed(dataDirOf(dir), seed.path, seed.checkout).catch(() => undefined);
   await fs.rm(dir, { recursive: true, force: true });
@@ -222,21 +222,26 @@ export async function startCluster(settings: Record<string, string> = {}): Promi
 }
 
 async function initdb(bin: Binaries, dir: string, user: OsUser): Promise<void> {
-  const result = await runAs(bin.initdb, [
-    `--pgdata=${dataDirOf(dir)}`,
-    '--username=postgres',
-    '--auth-local=trust',
-    '--auth-host=scram-sha-256',
-    '--encoding=UTF8',
-    // The builtin provider (PG 17) sorts the same on every OS; the Docker path uses it too.
-    '--locale-provider=builtin',
-    '--builtin-locale=C.UTF-8',
-    '--locale=C',
-    '--no-sync',
-    '--no-instructions',
-  ], user);
+  const result = await runAs(
+    bin.initdb,
+    [
+      `--pgdata=${dataDirOf(dir)}`,
+      '--username=postgres',
+      '--auth-local=trust',
+      '--auth-host=scram-sha-256',
+      '--encoding=UTF8',
+      // The builtin provider (PG 17) sorts the same on every OS; the Docker path uses it too.
+      '--locale-provider=builtin',
+      '--builtin-locale=C.UTF-8',
+      '--locale=C',
+      '--no-sync',
+      '--no-instructions',
+    ],
+    user,
+  );
   if (result.code === 0) return;
-  const denied = /permission denied/i.test(result.output) && user ? ` (the server runs as uid ${user.uid}, which must be able to reach ${dir})` : '';
+  const denied =
+    /permission denied/i.test(result.output) && user ? ` (the server runs as uid ${user.uid}, which must be able to reach ${dir})` : '';
   const why = result.spawnError ? `${result.spawnError.code}: ${result.spawnError.message}` : result.output.trim();
   throw new PgspaceError('embedded', `initdb failed${denied}:\n${why}`);
 }
@@ -281,7 +286,10 @@ async function startServer(bin: Binaries, dir: string, user: OsUser, settings: R
       const logText = await fs.readFile(logFile, 'utf8').catch(() => '');
       if (exit && /could not (bind|create listen)|in use/i.test(logText) && attempt < 5) continue; // port raced away
       if (child.pid && !exit) process.kill(child.pid, 'SIGKILL');
-      throw new PgspaceError('embedded', `the embedded Postgres did not start (${messageOf(err)}):\n${logText.trim().split('\n').slice(-10).join('\n')}`);
+      throw new PgspaceError(
+        'embedded',
+        `the embedded Postgres did not start (${messageOf(err)}):\n${logText.trim().split('\n').slice(-10).join('\n')}`,
+      );
     }
     return { port, exit: () => exit };
   }
@@ -311,7 +319,12 @@ export async function listClusters(): Promise<FoundCluster[]> {
       const record = await readRecord(dir);
       let state: FoundCluster['state'];
       if (!record) {
-        const age = Date.now() - (await fs.stat(dir).then((s) => s.mtimeMs, () => 0));
+        const age =
+          Date.now() -
+          (await fs.stat(dir).then(
+            (s) => s.mtimeMs,
+            () => 0,
+          ));
         state = age < 60_000 ? 'young' : 'abandoned';
       } else if (ownerAlive(record.owner)) state = 'running';
       else state = record.kept?.length && postmasterPid(dataDirOf(dir)) !== undefined ? 'kept' : 'abandoned';
@@ -356,13 +369,18 @@ export async function reapClusters(checkout = currentOwner().checkout): Promise<
       await stopCluster(c.dir);
       if (pid !== undefined) {
         const whose = c.record?.owner.checkout === checkout ? 'this checkout' : (c.record?.owner.checkout ?? 'an unknown checkout');
-        said.push(`stopped the embedded Postgres (pid ${pid}) that an interrupted run of ${whose} left running; its data (${c.dir}) is deleted`);
+        said.push(
+          `stopped the embedded Postgres (pid ${pid}) that an interrupted run of ${whose} left running; its data (${c.dir}) is deleted`,
+        );
       }
       continue;
     }
     if (c.state !== 'kept') continue;
     const ours = c.record!.owner.checkout === checkout;
-    const orphaned = !(await fs.stat(c.record!.owner.checkout).then(() => true, () => false));
+    const orphaned = !(await fs.stat(c.record!.owner.checkout).then(
+      () => true,
+      () => false,
+    ));
     if (!ours && !orphaned) continue;
     const kept = `${c.record!.kept!.length} kept space(s)`;
     const sessions = ours ? await connectedSessions(c) : 0;

@@ -47,7 +47,10 @@ export async function chooseDataPlace(env: NodeJS.ProcessEnv = process.env): Pro
   const shmFree = await freeBytes(SHM);
   if (shmFree !== undefined && shmFree >= TMPFS_MIN_FREE) return { root: await userRoot(SHM), why: `tmpfs ${SHM}, ${size(shmFree)} free` };
   const tmp = os.tmpdir();
-  const reason = shmFree === undefined ? `no writable ${SHM}` : `${SHM} has only ${size(shmFree)} free, under the ${size(TMPFS_MIN_FREE)} a run may need`;
+  const reason =
+    shmFree === undefined
+      ? `no writable ${SHM}`
+      : `${SHM} has only ${size(shmFree)} free, under the ${size(TMPFS_MIN_FREE)} a run may need`;
   return { root: await userRoot(tmp), why: `disk ${tmp} (${reason}; set ${DATA_DIR_VAR} to choose)` };
 }
 

@@ -8,7 +8,9 @@ export type OsUser = { uid: number; gid: number } | undefined;
 /** Postgres refuses to run as root: as root, run it as `postgres` (or `nobody`). */
 export function serverUser(): OsUser {
   if (process.getuid?.() !== 0) return undefined;
-  const passwd = readFileSync('/etc/passwd', 'utf8').split('\n').map((line) => line.split(':'));
+  const passwd = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .map((line) => line.split(':'));
   const entry = passwd.find((f) => f[0] === 'postgres') ?? passwd.find((f) => f[0] === 'nobody');
   if (!entry) throw new PgspaceError('embedded', 'running as root, and there is no `postgres` or `nobody` user to run Postgres as');
   return { uid: Number(entry[2]), gid: Number(entry[3]) };

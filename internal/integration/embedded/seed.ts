@@ -90,7 +90,8 @@ export function seedDamage(dataDir: string): string | undefined {
   for (const [file, was] of Object.entries(left)) {
     const is = now.get(file);
     if (is === undefined) return `${file} is missing`;
-    if (is !== was) return `${file} changed since the seed was left (${is.replace(/, modified \d+/, '')}; it had ${was.replace(/, modified \d+/, '')})`;
+    if (is !== was)
+      return `${file} changed since the seed was left (${is.replace(/, modified \d+/, '')}; it had ${was.replace(/, modified \d+/, '')})`;
   }
   const added = [...now.keys()].find((file) => !(file in left));
   return added === undefined ? undefined : `${added} was added since the seed was left`;
@@ -123,13 +124,14 @@ export async function extrasOf(server: ServerSettings, admin: pg.Client): Promis
   const template1 = new pg.Client(clientConfig(server, 'template1'));
   await template1.connect();
   try {
-    const extensions = await template1.query<{ extra: string }>(`SELECT 'extension ' || extname || ' in template1' AS extra FROM pg_extension WHERE extname <> 'plpgsql'`);
+    const extensions = await template1.query<{ extra: string }>(
+      `SELECT 'extension ' || extname || ' in template1' AS extra FROM pg_extension WHERE extname <> 'plpgsql'`,
+    );
     return [...rows, ...extensions.rows].map((r) => r.extra);
   } finally {
     await template1.end();
   }
 }
-
 
 /** The checkout a seed was left for, if it says. */
 function checkoutOfSeed(seed: string): string | undefined {
@@ -152,7 +154,12 @@ export async function reapSeeds(root: string): Promise<void> {
   for (const name of names.filter((n) => SEED_NAME.test(n))) {
     const seed = path.join(root, name);
     const checkout = checkoutOfSeed(seed);
-    const idle = Date.now() - (await fs.stat(seed).then((s) => s.mtimeMs, () => 0));
+    const idle =
+      Date.now() -
+      (await fs.stat(seed).then(
+        (s) => s.mtimeMs,
+        () => 0,
+      ));
     if (!checkout || !existsSync(checkout) || idle > MAX_IDLE_MS) await fs.rm(seed, { recursive: true, force: true });
   }
 }

@@ -17,7 +17,10 @@ export async function userRoot(base: string): Promise<string> {
   const st = await fs.lstat(root);
   const uid = process.getuid?.();
   if (!st.isDirectory() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o022) !== 0) {
-    throw new PgspaceError('embedded', `${root} is not a private directory of this user (owner uid ${st.uid}, mode ${(st.mode & 0o777).toString(8)}); remove it and run again`);
+    throw new PgspaceError(
+      'embedded',
+      `${root} is not a private directory of this user (owner uid ${st.uid}, mode ${(st.mode & 0o777).toString(8)}); remove it and run again`,
+    );
   }
   return root;
 }

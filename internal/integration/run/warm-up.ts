@@ -32,7 +32,9 @@ export async function warmUp(): Promise<void> {
   let said = false;
   const say = () => {
     said = true;
-    process.stderr.write(`pgspace: getting the run ready before its tests start (${seconds()} s so far): the templates of ${all.length} schema(s), then the first spaces\n`);
+    process.stderr.write(
+      `pgspace: getting the run ready before its tests start (${seconds()} s so far): the templates of ${all.length} schema(s), then the first spaces\n`,
+    );
   };
   let every: NodeJS.Timeout | undefined;
   const slow = setTimeout(() => {
@@ -41,7 +43,14 @@ export async function warmUp(): Promise<void> {
   }, SLOW_MS);
   try {
     const s = session();
-    await Promise.all(all.map((m) => s.template(m).then((name) => built.push(name), () => undefined)));
+    await Promise.all(
+      all.map((m) =>
+        s.template(m).then(
+          (name) => built.push(name),
+          () => undefined,
+        ),
+      ),
+    );
     if (schema) await s.warm(schema, POOL_SIZE);
   } finally {
     clearTimeout(slow);

@@ -16,8 +16,9 @@ function owningTest(ctx: Mocha.Context | undefined): Mocha.Runnable {
   const runnable = ctx?.test as (Mocha.Runnable & { type?: 'test' | 'hook' }) | undefined;
   if (runnable?.type === 'test') return runnable;
   if (runnable && ctx?.currentTest && runnable.title.startsWith('"before each"')) return ctx.currentTest;
-  throw new PgspaceError('misuse', 
-    'newSpace(this) must be called inside a test or a beforeEach hook (with `function () {}`, not an arrow, so `this` is mocha\'s context); ' +
+  throw new PgspaceError(
+    'misuse',
+    "newSpace(this) must be called inside a test or a beforeEach hook (with `function () {}`, not an arrow, so `this` is mocha's context); " +
       'a space per test is the point.',
   );
 }

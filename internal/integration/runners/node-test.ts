@@ -46,7 +46,11 @@ afterEach(async (t) => {
   const { passed, error } = t as EndedContext;
   for (const release of test?.releases ?? []) await release(passed === false);
   // node:test wraps what the test threw in ERR_TEST_FAILURE; the page shows what was thrown.
-  trace()?.endTrace(test?.trace, passed === false ? 'failed' : 'passed', error?.code === 'ERR_TEST_FAILURE' && error.cause ? error.cause : error);
+  trace()?.endTrace(
+    test?.trace,
+    passed === false ? 'failed' : 'passed',
+    error?.code === 'ERR_TEST_FAILURE' && error.cause ? error.cause : error,
+  );
 });
 
 /**

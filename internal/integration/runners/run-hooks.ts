@@ -62,7 +62,9 @@ function onSignal(signal: NodeJS.Signals): void {
 function onRejection(reason: unknown): void {
   failRun();
   const said = readProperty(reason, 'stack');
-  process.stderr.write(`\npgspace: a promise was rejected and nothing handled it, so the run fails: ${typeof said === 'string' ? said : textOf(reason)}\n`);
+  process.stderr.write(
+    `\npgspace: a promise was rejected and nothing handled it, so the run fails: ${typeof said === 'string' ? said : textOf(reason)}\n`,
+  );
 }
 
 /** Watches the process for what would end it, or fail it, behind the runner's back (see above). */

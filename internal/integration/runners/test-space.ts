@@ -33,13 +33,19 @@ export async function acquireBefore(migrator: Migrator, title: string, cutoff?: 
   if (cutoff.aborted) throw new PgspaceError('misuse', `newSpace() was called after the test was stopped (${String(cutoff.reason)})`);
   let stop: () => void = () => undefined;
   const stopped = new Promise<never>((_, reject) => {
-    stop = () => reject(new PgspaceError('gave-up', `newSpace() gave up: ${String(cutoff.reason)} while it waited for ${session().waitingFor(migrator)}`));
+    stop = () =>
+      reject(
+        new PgspaceError('gave-up', `newSpace() gave up: ${String(cutoff.reason)} while it waited for ${session().waitingFor(migrator)}`),
+      );
     cutoff.addEventListener('abort', stop, { once: true });
   });
   try {
     return await Promise.race([acquiring, stopped]);
   } catch (err) {
-    void acquiring.then((held) => session().release([held], title, false), () => undefined);
+    void acquiring.then(
+      (held) => session().release([held], title, false),
+      () => undefined,
+    );
     throw err;
   } finally {
     cutoff.removeEventListener('abort', stop);

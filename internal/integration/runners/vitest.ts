@@ -71,7 +71,13 @@ export async function newSpace(options: NewSpaceOptions = {}): Promise<Space> {
   const timeout = task?.timeout ?? 0;
   const started = (task && open.get(task)?.started) ?? performance.now();
   const cutoff = new AbortController();
-  const timer = timeout > 0 ? setTimeout(() => cutoff.abort(`the test's timeout (${timeout} ms) is near`), timeout - (performance.now() - started) - TIMEOUT_MARGIN_MS) : undefined;
+  const timer =
+    timeout > 0
+      ? setTimeout(
+          () => cutoff.abort(`the test's timeout (${timeout} ms) is near`),
+          timeout - (performance.now() - started) - TIMEOUT_MARGIN_MS,
+        )
+      : undefined;
   try {
     return await holdSpace(
       expect.getState().currentTestName ?? 'a vitest test',

@@ -118,7 +118,10 @@ export async function markReady(admin: AdminDb, name: string, password: string):
  * run took it meanwhile: whether it did.
  */
 export async function takeReady(admin: AdminDb, name: string, test: string): Promise<boolean> {
-  const { rowCount } = await admin.query(`UPDATE ${TABLE} SET ready_at = NULL, password = NULL, test = $2 WHERE name = $1 AND ready_at IS NOT NULL`, [name, test]);
+  const { rowCount } = await admin.query(
+    `UPDATE ${TABLE} SET ready_at = NULL, password = NULL, test = $2 WHERE name = $1 AND ready_at IS NOT NULL`,
+    [name, test],
+  );
   return rowCount === 1;
 }
 
@@ -128,7 +131,12 @@ export async function takeReady(admin: AdminDb, name: string, test: string): Pro
  * comes first; one another process keeps connected (warm) only when `warm`
  * (its sessions must then be ended). Undefined when there is none.
  */
-export async function adoptReady(admin: AdminDb, run: number, template: string, { warm = false, others = false } = {}): Promise<ReadySpace | undefined> {
+export async function adoptReady(
+  admin: AdminDb,
+  run: number,
+  template: string,
+  { warm = false, others = false } = {},
+): Promise<ReadySpace | undefined> {
   const connected = `EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = s.name)`;
   const { rows } = await admin.query<ReadySpace>(
     `WITH c AS (
@@ -172,7 +180,10 @@ export function keepSql(name: string, newName: string, test: string, password: s
 
 /** The spaces run `run` kept, oldest first. */
 export async function keptBy(admin: AdminDb, run: number): Promise<string[]> {
-  const { rows } = await admin.query<{ name: string }>(`SELECT name FROM ${TABLE} WHERE run = $1 AND kept_at IS NOT NULL ORDER BY kept_at, name`, [run]);
+  const { rows } = await admin.query<{ name: string }>(
+    `SELECT name FROM ${TABLE} WHERE run = $1 AND kept_at IS NOT NULL ORDER BY kept_at, name`,
+    [run],
+  );
   return rows.map((r) => r.name);
 }
 

@@ -16,7 +16,14 @@ export async function sealWarning(admin: pg.ClientBase, server: ServerSettings):
   const role = `${SPACE_PREFIX}probe_${randomSuffix()}`;
   const password = randomPassword();
   await admin.query(`CREATE ROLE ${pg.escapeIdentifier(role)} LOGIN PASSWORD ${pg.escapeLiteral(scramVerifier(password))}`);
-  const probe = new pg.Client({ host: server.host, port: server.port, user: role, password, database: server.database, connectionTimeoutMillis: 5_000 });
+  const probe = new pg.Client({
+    host: server.host,
+    port: server.port,
+    user: role,
+    password,
+    database: server.database,
+    connectionTimeoutMillis: 5_000,
+  });
   probe.on('error', () => undefined);
   let loggedIn = false;
   try {

@@ -105,7 +105,8 @@ export async function connectAdmin(s: ServerSettings, deadlineMs = 10_000): Prom
       }
       if (err instanceof PgspaceError) throw err;
       if (UNREACHABLE.has(code) || /timeout/i.test(messageOf(err))) {
-        throw new PgspaceError('unreachable', 
+        throw new PgspaceError(
+          'unreachable',
           `cannot reach Postgres at ${where} (${code || messageOf(err)}). ` +
             `Start that server, or unset ${ADMIN_URL_VAR} and PGHOST to use the embedded one.`,
           { cause: err },

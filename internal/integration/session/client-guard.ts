@@ -37,7 +37,10 @@ export function callSite(): string {
   const frames = (new Error().stack ?? '').split('\n').slice(1);
   const here = path.dirname(path.dirname(new URL(import.meta.url).pathname));
   const frame = frames.find((f) => !f.includes('node_modules') && !f.includes('node:') && !f.includes(here) && /:\d+:\d+\)?$/.test(f));
-  const location = frame?.trim().replace(/^at (.*\()?/, '').replace(/\)$/, '');
+  const location = frame
+    ?.trim()
+    .replace(/^at (.*\()?/, '')
+    .replace(/\)$/, '');
   return location ? path.relative(process.cwd(), location.replace(/^file:\/\//, '')) : 'an unknown place';
 }
 

@@ -21,7 +21,15 @@ import { ADMIN_URL_VAR, clientConfig, parseServerUrl, type ServerSettings } from
 import { openSpace, spaceFacts, type LiveSpace, type PoolWatch } from './space.js';
 import { awaitOwnSessionsGone, recycleBlocker, reissueSpace, resetSpace } from '../spaces/recycle.js';
 import { adoptReady, holdings, keptBy, markReady, nextLineage, reissueSql, takeReady, type Lineage } from '../server/registry.js';
-import { createSpace, createStrategy, dropSpace, emptyDatabase, keepSpace, type CreateStrategy, type SpaceIdentity } from '../spaces/spaces.js';
+import {
+  createSpace,
+  createStrategy,
+  dropSpace,
+  emptyDatabase,
+  keepSpace,
+  type CreateStrategy,
+  type SpaceIdentity,
+} from '../spaces/spaces.js';
 import { CAP_WAIT_MS, capError, MAX_SPACES_VAR, refusedAtCap, spaceCap, type SpaceCap } from '../spaces/space-cap.js';
 import { ensureTemplate, templateName } from '../templates/template.js';
 import { adminConnections, POOL_CONCURRENCY, POOL_SIZE } from '../spaces/sizing.js';
@@ -159,13 +167,17 @@ export class Session {
   private async explain(err: unknown): Promise<unknown> {
     const where = `Postgres at ${this.server.host}:${this.server.port}`;
     if (isTooManyConnections(err)) {
-      const max = await this.withAdmin((c) => c.query<{ max: string }>(`SELECT current_setting('max_connections') AS max`)).then((r) => r.rows[0]!.max, () => '?');
+      const max = await this.withAdmin((c) => c.query<{ max: string }>(`SELECT current_setting('max_connections') AS max`)).then(
+        (r) => r.rows[0]!.max,
+        () => '?',
+      );
       const ready = [...this.pools.values()].reduce((n, p) => n + p.readyCount, 0);
-      return new PgspaceError('no-connection-left', 
+      return new PgspaceError(
+        'no-connection-left',
         `${where} has no connection left (max_connections = ${max}); this process holds ${ready + this.inUse} space(s) ` +
           `(${this.inUse} given to tests, ${ready} ready in its warm pool) and up to ${adminConnections(this.poolConcurrency)} admin connections. ` +
           `A run of N test processes capped at ${MAX_SPACES_VAR} spaces takes up to 1 + N × ${adminConnections(this.poolConcurrency)} + ${MAX_SPACES_VAR} × (connections per space), ` +
-          'and the server keeps superuser_reserved_connections for superusers: lower PGSPACE_MAX_SPACES or the test processes at once, or raise the server\'s max_connections.',
+          "and the server keeps superuser_reserved_connections for superusers: lower PGSPACE_MAX_SPACES or the test processes at once, or raise the server's max_connections.",
       );
     }
     if (isServerFull(err)) {
@@ -220,7 +232,10 @@ export class Session {
       }
       if (!found && forTaker) {
         const other = await adopt({ warm: true, others: true });
-        if (other) found = await this.withAdmin((c) => emptyDatabase(c, other.name, 0).then(() => dropSpace(c, this.server, other.name))).then(create);
+        if (other)
+          found = await this.withAdmin((c) => emptyDatabase(c, other.name, 0).then(() => dropSpace(c, this.server, other.name))).then(
+            create,
+          );
       }
       if (!found) return undefined;
       const held = await this.open(found, migrator, found.lineage);
@@ -245,7 +260,10 @@ export class Session {
         c.release();
       }
     });
-    this.blockers.set(migrator, blocker.catch((err: unknown) => `asking the template failed: ${messageOf(err)}`));
+    this.blockers.set(
+      migrator,
+      blocker.catch((err: unknown) => `asking the template failed: ${messageOf(err)}`),
+    );
     await blocker.catch(() => undefined);
   }
 
@@ -275,7 +293,8 @@ export class Session {
       const source = {
         make: (forTaker: boolean) => this.make(migrator, forTaker),
         putDown: (held: HeldSpace) => this.putDown(held),
-        starved: async (waitedMs: number) => capError(cap, waitedMs, await this.withAdmin((c) => holdings(c, this.run)).catch(() => ({ tests: [], ready: 0, busy: 0 }))),
+        starved: async (waitedMs: number) =>
+          capError(cap, waitedMs, await this.withAdmin((c) => holdings(c, this.run)).catch(() => ({ tests: [], ready: 0, busy: 0 }))),
       };
       const size = ahead === undefined ? Math.min(this.poolSize, cap.max - 1) : Math.min(ahead, cap.max);
       pool = new WarmPool(source, size, this.poolConcurrency, CAP_WAIT_MS);
@@ -290,12 +309,16 @@ export class Session {
    * for the tests of that schema to report.
    */
   async warm(migrator: Migrator, ahead?: number): Promise<void> {
-    await this.pool(migrator, ahead).then((p) => p.warm(), () => undefined);
+    await this.pool(migrator, ahead).then(
+      (p) => p.warm(),
+      () => undefined,
+    );
   }
 
   /** What an acquire of `migrator`'s schema waits for now, for a test that cannot wait any longer. */
   waitingFor(migrator: Migrator): string {
-    if (this.building.has(migrator)) return 'its schema\'s template to be built (a schema only some tests use is built when the first of them asks; list it in `schemas` in pgspace.config to build it before the tests start)';
+    if (this.building.has(migrator))
+      return "its schema's template to be built (a schema only some tests use is built when the first of them asks; list it in `schemas` in pgspace.config to build it before the tests start)";
     if (this.pools.get(migrator)?.refused) return 'the run to give a space back: it holds as many as its cap (PGSPACE_MAX_SPACES) allows';
     return 'a space to be made (the server is slow to answer)';
   }
@@ -367,7 +390,9 @@ export class Session {
           out.notes.push(`space kept for debugging: ${h.space.name}\n  ${h.space.psql}\n  ${lineage(h)}${hint}`);
           const dropped = await this.dropKeptPastCap().catch(() => []);
           if (dropped.length > 0) {
-            out.warnings.push(`pgspace: this run keeps at most ${MAX_KEPT} spaces for debugging; dropped the oldest: ${dropped.join(', ')}`);
+            out.warnings.push(
+              `pgspace: this run keeps at most ${MAX_KEPT} spaces for debugging; dropped the oldest: ${dropped.join(', ')}`,
+            );
           }
         } catch (err) {
           out.notes.push(`space ${h.space.name} could not be kept for debugging (${messageOf(await this.explain(err))}); it is dropped`);
@@ -392,12 +417,22 @@ export class Session {
     const pids = leaks.map((l) => (l.client as pg.Client & { processID?: number }).processID ?? 0);
     const activity = await withDeadline(
       this.withAdmin((c) =>
-        c.query<{ pid: number; state: string; query: string }>(`SELECT pid, state, left(query, 80) AS query FROM pg_stat_activity WHERE pid = ANY($1)`, [pids]),
+        c.query<{ pid: number; state: string; query: string }>(
+          `SELECT pid, state, left(query, 80) AS query FROM pg_stat_activity WHERE pid = ANY($1)`,
+          [pids],
+        ),
       ),
       5_000,
       'reading pg_stat_activity',
-    ).then((r) => new Map(r.rows.map((row) => [row.pid, row])), () => new Map<number, { state: string; query: string }>());
-    const what = { 'space.pool': 'a client taken from space.pool and never released', pool: 'a client of a pg.Pool never ended', client: 'a pg.Client never ended' };
+    ).then(
+      (r) => new Map(r.rows.map((row) => [row.pid, row])),
+      () => new Map<number, { state: string; query: string }>(),
+    );
+    const what = {
+      'space.pool': 'a client taken from space.pool and never released',
+      pool: 'a client of a pg.Pool never ended',
+      client: 'a pg.Client never ended',
+    };
     const lines = leaks.map((l, i) => {
       const act = activity.get(pids[i]!);
       const state = act ? ` (${act.state}${act.state === 'idle in transaction' ? `, last: ${act.query.replace(/\s+/g, ' ')}` : ''})` : '';
@@ -471,7 +506,11 @@ export class Session {
   async settle(): Promise<void> {
     const errors = await this.drops.drain();
     if (errors.length > 0 && !runBroken()) {
-      throw new PgspaceError('space', `dropping ${errors.length} space(s) failed: ${messageOf(await this.explain(errors[0]))}; the next run drops them`, { cause: errors[0] });
+      throw new PgspaceError(
+        'space',
+        `dropping ${errors.length} space(s) failed: ${messageOf(await this.explain(errors[0]))}; the next run drops them`,
+        { cause: errors[0] },
+      );
     }
   }
 
@@ -494,7 +533,8 @@ export function session(): Session {
   const url = process.env[ADMIN_URL_VAR];
   const run = Number(process.env[RUN_ID_VAR]);
   if (!url || !Number.isInteger(run) || run <= 0) {
-    throw new PgspaceError('misuse', 
+    throw new PgspaceError(
+      'misuse',
       "newSpace() needs pgspace's global setup, which starts or finds the Postgres server for the run: " +
         'with mocha, `"require": ["pgspace/mocha"]` in .mocharc.json; with Vitest, `globalSetup: ["pgspace/vitest-setup"]` in the test config; ' +
         'with node:test, `--test-global-setup=node_modules/pgspace/dist/runners/node-test-setup.js`.',

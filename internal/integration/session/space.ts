@@ -44,7 +44,14 @@ export function spaceFacts(server: ServerSettings, id: SpaceIdentity, templates:
     port: server.port,
     url,
     psql: `psql ${shellQuote(url)}`,
-    config: renderConfig(templates, { database: id.name, user: id.name, password: id.password, host: server.host, port: String(server.port), url }),
+    config: renderConfig(templates, {
+      database: id.name,
+      user: id.name,
+      password: id.password,
+      host: server.host,
+      port: String(server.port),
+      url,
+    }),
   };
 }
 

@@ -93,7 +93,10 @@ export class WarmPool<T> {
   take(): Promise<T> {
     if (this.closed) return Promise.reject(new Error('warm pool is closed'));
     const item = this.ready.shift();
-    const taken = item !== undefined ? Promise.resolve(item) : new Promise<T>((resolve, reject) => this.takers.push({ resolve, reject, since: Date.now() }));
+    const taken =
+      item !== undefined
+        ? Promise.resolve(item)
+        : new Promise<T>((resolve, reject) => this.takers.push({ resolve, reject, since: Date.now() }));
     this.fill();
     return taken;
   }

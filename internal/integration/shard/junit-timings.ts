@@ -17,7 +17,11 @@ const ENTITIES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>
 
 function attributes(tag: string): Map<string, string> {
   const attrs = new Map<string, string>();
-  for (const m of tag.matchAll(/([\w:-]+)="([^"]*)"/g)) attrs.set(m[1]!, m[2]!.replace(/&(amp|lt|gt|quot|apos);/g, (e) => ENTITIES[e]!));
+  for (const m of tag.matchAll(/([\w:-]+)="([^"]*)"/g))
+    attrs.set(
+      m[1]!,
+      m[2]!.replace(/&(amp|lt|gt|quot|apos);/g, (e) => ENTITIES[e]!),
+    );
   return attrs;
 }
 

@@ -56,7 +56,10 @@ export function planShard(spec: ShardSpec, files: readonly string[], root: strin
   const { weight, timed } = weigher(times, (f) => sizeOf(path.resolve(root, f)));
   const shards = splitFiles(files, spec.count, weight);
   const relative = (f: string) => path.relative(root, path.resolve(root, f)).split(path.sep).join('/');
-  const fingerprint = createHash('sha256').update(JSON.stringify(shards.map((s) => s.files.map(relative)))).digest('hex').slice(0, 12);
+  const fingerprint = createHash('sha256')
+    .update(JSON.stringify(shards.map((s) => s.files.map(relative))))
+    .digest('hex')
+    .slice(0, 12);
   const mine = shards[spec.index - 1]!;
   const total = shards.reduce((s, x) => s + x.expected, 0);
   const all = new Set(files).size;

@@ -27,7 +27,10 @@ export function parseShard(text: string): ShardSpec {
   const index = Number(match?.[1]);
   const count = Number(match?.[2]);
   if (!match || count < 1 || index < 1 || index > count) {
-    throw new PgspaceError('config', `SHARD=${JSON.stringify(text)} is not a shard: write i/n with 1 ≤ i ≤ n, e.g. SHARD=2/4 (the second of four)`);
+    throw new PgspaceError(
+      'config',
+      `SHARD=${JSON.stringify(text)} is not a shard: write i/n with 1 ≤ i ≤ n, e.g. SHARD=2/4 (the second of four)`,
+    );
   }
   return { index, count };
 }
@@ -41,11 +44,14 @@ export function parseShard(text: string): ShardSpec {
 export function splitFiles(files: readonly string[], count: number, weight: (file: string) => number): Shard[] {
   const shards: Shard[] = Array.from({ length: count }, () => ({ files: [], expected: 0 }));
   const unique = [...new Set(files)];
-  const weighed = unique.map((file) => ({ file, w: weight(file) })).sort((a, b) => b.w - a.w || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  const weighed = unique
+    .map((file) => ({ file, w: weight(file) }))
+    .sort((a, b) => b.w - a.w || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   for (const { file, w } of weighed) {
     let lightest = shards[0]!; // equally light: the one with fewer files (weights may all be 0)
     for (const shard of shards) {
-      if (shard.expected < lightest.expected || (shard.expected === lightest.expected && shard.files.length < lightest.files.length)) lightest = shard;
+      if (shard.expected < lightest.expected || (shard.expected === lightest.expected && shard.files.length < lightest.files.length))
+        lightest = shard;
     }
     lightest.files.push(file);
     lightest.expected += w;
@@ -60,7 +66,10 @@ export function splitFiles(files: readonly string[], count: number, weight: (fil
  * no timings at all, the file's size stands in (bytes are not seconds, so no
  * time is expected then).
  */
-export function weigher(timings: ReadonlyMap<string, number>, sizeOf: (file: string) => number): { weight: (file: string) => number; timed: boolean } {
+export function weigher(
+  timings: ReadonlyMap<string, number>,
+  sizeOf: (file: string) => number,
+): { weight: (file: string) => number; timed: boolean } {
   if (timings.size === 0) return { weight: sizeOf, timed: false };
   const known = [...timings.values()].sort((a, b) => a - b);
   const median = known[Math.floor(known.length / 2)]!;

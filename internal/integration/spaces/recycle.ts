@@ -47,7 +47,9 @@ export async function recycleBlocker(client: pg.ClientBase): Promise<string | un
  * pins its own.
  */
 export async function resetSpace(client: pg.ClientBase): Promise<string | undefined> {
-  const results = (await client.query(`RESET ALL; SET statement_timeout = ${RESET_TIMEOUT_MS}; SELECT ${q(GUARD_SCHEMA)}.reset() AS why`)) as unknown as pg.QueryResult<{
+  const results = (await client.query(
+    `RESET ALL; SET statement_timeout = ${RESET_TIMEOUT_MS}; SELECT ${q(GUARD_SCHEMA)}.reset() AS why`,
+  )) as unknown as pg.QueryResult<{
     why: string | null;
   }>[];
   return results[2]!.rows[0]!.why ?? undefined;
@@ -63,8 +65,11 @@ export async function awaitOwnSessionsGone(admin: AdminDb, name: string, own: nu
     `the sessions of ${name} to end`,
     async () => {
       // Client sessions only: an autovacuum worker may visit, and changes nothing a test can see.
-      const { rows } = await admin.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend'`, [name]);
-      if (rows.some((r) => !own.includes(r.pid))) throw new Error('a session other than its pool\'s is in it');
+      const { rows } = await admin.query<{ pid: number }>(
+        `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend'`,
+        [name],
+      );
+      if (rows.some((r) => !own.includes(r.pid))) throw new Error("a session other than its pool's is in it");
       return rows.length === 0 ? true : undefined;
     },
     { timeoutMs: 5_000, intervalMs: 2 },
@@ -76,7 +81,11 @@ export async function awaitOwnSessionsGone(admin: AdminDb, name: string, own: nu
  * database renamed after it, in one transaction; the old role is dropped.
  * The database must have no sessions. The registry row follows the rename.
  */
-export async function reissueSpace(admin: AdminDb, old: string, registryRenameSql: (from: string, to: string) => string): Promise<SpaceIdentity> {
+export async function reissueSpace(
+  admin: AdminDb,
+  old: string,
+  registryRenameSql: (from: string, to: string) => string,
+): Promise<SpaceIdentity> {
   const id = { name: newSpaceName(), password: randomPassword() };
   const [o, n] = [q(old), q(id.name)];
   // One implicit transaction (a multi-statement query): all of it, or nothing.

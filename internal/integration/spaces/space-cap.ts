@@ -31,7 +31,10 @@ export function capFromEnv(env: NodeJS.ProcessEnv = process.env): number | undef
   const text = env[MAX_SPACES_VAR];
   if (text === undefined || text === '') return undefined;
   if (!/^\s*\d+\s*$/.test(text) || Number(text) < 1) {
-    throw new PgspaceError('config', `${MAX_SPACES_VAR}=${JSON.stringify(text)} is not a number of spaces: write a whole number, 1 or more (e.g. ${MAX_SPACES_VAR}=40)`);
+    throw new PgspaceError(
+      'config',
+      `${MAX_SPACES_VAR}=${JSON.stringify(text)} is not a number of spaces: write a whole number, 1 or more (e.g. ${MAX_SPACES_VAR}=40)`,
+    );
   }
   return Number(text);
 }
@@ -80,7 +83,8 @@ export function capError(cap: SpaceCap, waitedMs: number, held: Holdings): Pgspa
     held.ready > 0 ? count(held.ready, 'ready in warm pools') : undefined,
     held.busy > 0 ? count(held.busy, 'being made, recycled or dropped') : undefined,
   ].filter(Boolean);
-  return new PgspaceError('cap-reached', 
+  return new PgspaceError(
+    'cap-reached',
     `this test waited ${(waitedMs / 1000).toFixed(1)} s for a space, and its run held ${cap.max} space(s) at once, its cap (${cap.source}), all that time; ` +
       `held now: ${what.join('; ') || 'none (they were given back just now)'}. ` +
       `A test that holds many spaces at once, or tests that never end, reach it. Hold fewer at once, or raise ${MAX_SPACES_VAR} (and the server's max_connections with it).`,

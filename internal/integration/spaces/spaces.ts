@@ -19,7 +19,6 @@ import { withAdminClient, type AdminDb, type ServerSettings } from '../server/se
 
 const q = pg.escapeIdentifier;
 
-
 /** How to run `CREATE DATABASE`, chosen per server. */
 export type CreateStrategy = '' | ' STRATEGY FILE_COPY';
 
@@ -66,7 +65,13 @@ export function databaseGrantSql(name: string): string {
  * Fails with SQLSTATE CAP_REACHED (registry.ts), having made nothing, when
  * the run already holds `cap` spaces.
  */
-export async function createSpace(admin: AdminDb, template: string, run: number, strategy: CreateStrategy, cap = Infinity): Promise<SpaceIdentity> {
+export async function createSpace(
+  admin: AdminDb,
+  template: string,
+  run: number,
+  strategy: CreateStrategy,
+  cap = Infinity,
+): Promise<SpaceIdentity> {
   const space = { name: newSpaceName(), password: randomPassword() };
   const id = q(space.name);
   // Registered in the role's own transaction: whatever exists of a space, the reaper can find.
@@ -74,7 +79,9 @@ export async function createSpace(admin: AdminDb, template: string, run: number,
   try {
     // CREATE DATABASE cannot run in a transaction block, so it is a query of its own, and closed.
     await admin.query(`CREATE DATABASE ${id} TEMPLATE ${q(template)}${strategy} ALLOW_CONNECTIONS false`);
-    await admin.query(`REVOKE ALL ON DATABASE ${id} FROM PUBLIC; ${databaseGrantSql(space.name)}; ALTER DATABASE ${id} WITH ALLOW_CONNECTIONS true`);
+    await admin.query(
+      `REVOKE ALL ON DATABASE ${id} FROM PUBLIC; ${databaseGrantSql(space.name)}; ALTER DATABASE ${id} WITH ALLOW_CONNECTIONS true`,
+    );
   } catch (err) {
     throw new PgspaceError('space', `creating a space from template ${template} failed: ${messageOf(err)}`, { cause: err });
   }
@@ -147,7 +154,9 @@ export async function keepSpace(admin: AdminDb, id: SpaceIdentity, title: string
   await emptyDatabase(admin, id.name, 0); // the test is over: whoever is still connected goes now
   // One implicit transaction: names and row change together, or not at all. SCRAM secrets survive a rename.
   const rename =
-    readable === id.name ? '' : `ALTER DATABASE ${q(id.name)} RENAME TO ${q(readable)}; ALTER ROLE ${q(id.name)} RENAME TO ${q(readable)}; `;
+    readable === id.name
+      ? ''
+      : `ALTER DATABASE ${q(id.name)} RENAME TO ${q(readable)}; ALTER ROLE ${q(id.name)} RENAME TO ${q(readable)}; `;
   await admin.query(`${rename}${keepSql(id.name, readable, title, id.password)}`);
   return readable;
 }

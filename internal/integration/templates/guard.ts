@@ -40,7 +40,8 @@ const DATA_TABLES = `
 const SEQUENCES = DATA_TABLES.replace(`c.relkind = 'r'`, `c.relkind = 'S'`);
 
 /** A digest of a set of rows, exact and independent of session settings: their binary form, sorted. */
-const rowsDigest = (from: string) => `SELECT sha256(coalesce(string_agg(b, ''::bytea ORDER BY b), ''::bytea)) FROM (SELECT pg_catalog.record_send(x) AS b FROM ${from} x) s`;
+const rowsDigest = (from: string) =>
+  `SELECT sha256(coalesce(string_agg(b, ''::bytea ORDER BY b), ''::bytea)) FROM (SELECT pg_catalog.record_send(x) AS b FROM ${from} x) s`;
 
 /**
  * What of the catalogs a space's role can change without DDL, compared in
@@ -51,7 +52,9 @@ const rowsDigest = (from: string) => `SELECT sha256(coalesce(string_agg(b, ''::b
  */
 const CENSUS = `SELECT count(*)::text || ' ' || max(oid) FROM pg_class WHERE oid >= ${FIRST_NORMAL_OID} AND relpersistence <> 't'`;
 const CLUSTERED = `SELECT ARRAY(SELECT indexrelid FROM pg_index WHERE indisclustered ORDER BY 1)`;
-const STATISTICS = (analyzed: string) => `SELECT sha256(coalesce(string_agg(record_send(st), ''::bytea ORDER BY starelid, staattnum, stainherit), ''::bytea))
+const STATISTICS = (
+  analyzed: string,
+) => `SELECT sha256(coalesce(string_agg(record_send(st), ''::bytea ORDER BY starelid, staattnum, stainherit), ''::bytea))
   FROM pg_statistic st WHERE starelid = ANY (${analyzed})`;
 
 /**

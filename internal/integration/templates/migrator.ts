@@ -55,7 +55,10 @@ async function filesUnder(target: string): Promise<string[]> {
   });
   if (!stat.isDirectory()) return [target];
   const entries = await fs.readdir(target, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name)).sort();
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name))
+    .sort();
 }
 
 /** Sends every query through `client` and remembers the text of the first that failed (to place a SQL error's `position`). */
@@ -88,7 +91,11 @@ export function nodePgMigrate(dir: string, options: NodePgMigrateOptions = {}): 
       const digest = createHash('sha256');
       await readDir(absolute);
       for (const file of [...(await filesUnder(absolute)), ...(await Promise.all(inputs.map(filesUnder))).flat()]) {
-        digest.update(path.relative(absolute, file)).update('\0').update(await fs.readFile(file)).update('\0');
+        digest
+          .update(path.relative(absolute, file))
+          .update('\0')
+          .update(await fs.readFile(file))
+          .update('\0');
       }
       digest.update(options.setup?.toString() ?? '');
       return digest.digest('hex');

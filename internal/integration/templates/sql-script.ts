@@ -41,12 +41,23 @@ export function splitScript(script: string, owner: string, file: string): Script
     if (PG_DUMP_GUARD.test(line)) {
       sql.push(''); // keeps line numbers
     } else if (PSQL_COMMAND.test(line)) {
-      throw new PgspaceError('schema', `${file}:${i + 1}: \`${line.split(/\s/)[0]}\` is a psql command, not SQL; remove it (a schema file runs in the database it is given)`);
+      throw new PgspaceError(
+        'schema',
+        `${file}:${i + 1}: \`${line.split(/\s/)[0]}\` is a psql command, not SQL; remove it (a schema file runs in the database it is given)`,
+      );
     } else if (COPY_FROM_STDIN.test(line)) {
       flush();
       const end = lines.indexOf('\\.', i + 1);
       if (end < 0) throw new PgspaceError('schema', `${file}:${i + 1}: COPY … FROM stdin has no closing \`\\.\` line`);
-      pieces.push({ kind: 'copy', statement: line.trim().replace(/;$/, ''), rows: lines.slice(i + 1, end).map((r) => `${r}\n`).join(''), line: i + 1 });
+      pieces.push({
+        kind: 'copy',
+        statement: line.trim().replace(/;$/, ''),
+        rows: lines
+          .slice(i + 1, end)
+          .map((r) => `${r}\n`)
+          .join(''),
+        line: i + 1,
+      });
       i = end;
       sql = [];
       sqlStart = end + 2;
@@ -96,9 +107,13 @@ export async function runScript(client: pg.ClientBase, script: string, owner: st
 function failure(err: unknown, piece: ScriptPiece, file: string): string {
   if (piece.kind === 'sql') {
     const at = errorPlace(err, piece.text, piece.line);
-    return at ? `${file}:${at.line}:${at.column}: ${messageOf(err)}${showPlace(at)}` : `${file}:${piece.line}: ${messageOf(err)} (in the statements from this line on)`;
+    return at
+      ? `${file}:${at.line}:${at.column}: ${messageOf(err)}${showPlace(at)}`
+      : `${file}:${piece.line}: ${messageOf(err)} (in the statements from this line on)`;
   }
   // A bad row: the server counts rows ("COPY members, line 5").
   const row = /COPY \S+, line (\d+)/.exec(String((err as { where?: string }).where ?? ''));
-  return row ? `${file}:${piece.line + Number(row[1])}: ${messageOf(err)} (row ${row[1]} of the COPY on line ${piece.line})` : `${file}:${piece.line}: ${messageOf(err)}`;
+  return row
+    ? `${file}:${piece.line + Number(row[1])}: ${messageOf(err)} (row ${row[1]} of the COPY on line ${piece.line})`
+    : `${file}:${piece.line}: ${messageOf(err)}`;
 }

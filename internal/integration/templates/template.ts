@@ -110,7 +110,9 @@ async function build(admin: pg.ClientBase, server: ServerSettings, name: string,
 
 /** Every template database on the server (a cache: one per schema version, dropped by `pgspace clean`). */
 export async function listTemplates(admin: pg.ClientBase): Promise<string[]> {
-  const { rows } = await admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [likePrefix(TEMPLATE_PREFIX)]);
+  const { rows } = await admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [
+    likePrefix(TEMPLATE_PREFIX),
+  ]);
   return rows.map((r) => r.datname);
 }
 

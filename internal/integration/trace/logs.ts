@@ -28,7 +28,12 @@ function record(chunk: unknown, source: string): void {
       const level = PINO_LEVELS[Number(parsed.level)] ?? String(parsed.level ?? source);
       const { level: _l, time: _t, pid: _p, hostname: _h, msg, ...rest } = parsed;
       const fields = Object.keys(rest).length > 0 ? ` ${JSON.stringify(rest)}` : '';
-      trace.add({ kind: 'log', text: shown(`${level}: ${String(msg ?? '')}${fields}`, 300), detail: { line }, error: Number(parsed.level) >= 50 ? String(parsed.msg ?? level) : undefined });
+      trace.add({
+        kind: 'log',
+        text: shown(`${level}: ${String(msg ?? '')}${fields}`, 300),
+        detail: { line },
+        error: Number(parsed.level) >= 50 ? String(parsed.msg ?? level) : undefined,
+      });
     } else {
       trace.add({ kind: 'log', text: `${source}: ${line}` });
     }
@@ -53,7 +58,12 @@ export function captureLogs(): void {
   if (marked[PATCHED]) return;
   marked[PATCHED] = true;
   // A node:test child process speaks its runner's protocol on stdout: only its console calls are log lines.
-  const streams = process.env.NODE_TEST_CONTEXT ? [] : ([[process.stdout, 'stdout'], [process.stderr, 'stderr']] as const);
+  const streams = process.env.NODE_TEST_CONTEXT
+    ? []
+    : ([
+        [process.stdout, 'stdout'],
+        [process.stderr, 'stderr'],
+      ] as const);
   for (const [stream, source] of streams) {
     const write = stream.write;
     stream.write = function (this: typeof stream, chunk: unknown, ...rest: unknown[]) {

@@ -100,7 +100,8 @@ export function headerLines(headers: unknown): string {
   if (Array.isArray(headers)) {
     for (let i = 0; i + 1 < headers.length; i += 2) pairs.push([asText(headers[i]), asText(headers[i + 1])]);
   } else if (headers && typeof headers === 'object') {
-    for (const [name, value] of Object.entries(headers)) if (value !== undefined) pairs.push([name, Array.isArray(value) ? value.join(', ') : String(value)]);
+    for (const [name, value] of Object.entries(headers))
+      if (value !== undefined) pairs.push([name, Array.isArray(value) ? value.join(', ') : String(value)]);
   }
   return pairs.map(([name, value]) => `${name}: ${SECRET_HEADER.test(name) ? HIDDEN : value}`).join('\n');
 }

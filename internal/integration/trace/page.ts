@@ -49,7 +49,10 @@ export function sortTraces(tests: TestTrace[]): TestTrace[] {
 
 /** JSON that can sit inside a <script> element whatever the strings in it say. */
 function scriptSafeJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 /** The page for `tests`, at most MAX_PAGE_CHARS of data (see fitPage). */

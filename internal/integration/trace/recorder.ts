@@ -90,7 +90,13 @@ export class OpenTrace {
       return;
     }
     const detail = event.detail && Object.fromEntries(Object.entries(event.detail).map(([k, v]) => [k, shown(v)]));
-    const recorded: TraceEvent = { ...event, at: event.at ?? this.now(), text: shown(event.text), detail, error: event.error === undefined ? undefined : shown(event.error) };
+    const recorded: TraceEvent = {
+      ...event,
+      at: event.at ?? this.now(),
+      text: shown(event.text),
+      detail,
+      error: event.error === undefined ? undefined : shown(event.error),
+    };
     this.chars += recorded.text.length + (recorded.error?.length ?? 0) + Object.values(detail ?? {}).reduce((n, v) => n + v.length, 0);
     this.data.events.push(recorded);
   }

@@ -33,7 +33,14 @@ function errorOf(err: unknown): string {
 function statementOf(args: unknown[]): { text: string; values?: unknown[] } {
   const [first, second] = args;
   const config = (typeof first === 'object' && first !== null ? first : {}) as { text?: unknown; values?: unknown[]; name?: string };
-  const text = typeof first === 'string' ? first : typeof config.text === 'string' ? config.text : config.name ? `(prepared ${config.name})` : '(query object)';
+  const text =
+    typeof first === 'string'
+      ? first
+      : typeof config.text === 'string'
+        ? config.text
+        : config.name
+          ? `(prepared ${config.name})`
+          : '(query object)';
   const values = Array.isArray(second) ? second : Array.isArray(config.values) ? config.values : undefined;
   return { text, values };
 }

@@ -30,7 +30,10 @@ export function usersHttpClient(baseUrl: string, timeoutMs = 3_000): UsersServic
       if (res.ok) return;
       const body = (await res.json().catch(() => undefined)) as { error?: { code?: string; message?: string } } | undefined;
       // No balance to pay with: too little of one (409), or a user the users service never topped up (404).
-      if ((res.status === 409 && body?.error?.code === 'insufficient-balance') || (res.status === 404 && body?.error?.code === 'user-not-found')) {
+      if (
+        (res.status === 409 && body?.error?.code === 'insufficient-balance') ||
+        (res.status === 404 && body?.error?.code === 'user-not-found')
+      ) {
         throw new DomainError('insufficient-balance', body.error.message ?? 'insufficient training balance');
       }
       throw new UsersServiceError(`users service answered ${res.status} to a balance change`);

@@ -62,7 +62,8 @@ export function trainingsApp({ repository, users, clock, hourRules = DEFAULT_HOU
     async scheduleTraining(user: User, input: { trainerId: string; startsAt: Date; notes: string }): Promise<Training> {
       requireRole(user, 'attendee', 'schedule trainings');
       validateTrainingHour(input.startsAt, clock.now(), hourRules);
-      if (input.notes.length > MAX_NOTES_LENGTH) throw new DomainError('invalid-input', `notes are limited to ${MAX_NOTES_LENGTH} characters`);
+      if (input.notes.length > MAX_NOTES_LENGTH)
+        throw new DomainError('invalid-input', `notes are limited to ${MAX_NOTES_LENGTH} characters`);
       return transactionWithBalance(async (uow, changeBalance) => {
         const hour = await uow.lockHour(input.trainerId, input.startsAt);
         assertBookable(hour, input.startsAt);

@@ -36,7 +36,8 @@ export function validateTrainingHour(at: Date, now: Date, rules: HourRules = DEF
   if (Number.isNaN(at.getTime())) fail('not a date');
   if (at.getUTCMinutes() !== 0 || at.getUTCSeconds() !== 0 || at.getUTCMilliseconds() !== 0) fail('trainings start on the full hour');
   if (at.getTime() <= now.getTime()) fail('the hour is in the past');
-  if (at.getTime() - now.getTime() > rules.maxWeeksAhead * WEEK_MS) fail(`hours can be published at most ${rules.maxWeeksAhead} weeks ahead`);
+  if (at.getTime() - now.getTime() > rules.maxWeeksAhead * WEEK_MS)
+    fail(`hours can be published at most ${rules.maxWeeksAhead} weeks ahead`);
   if (at.getUTCHours() < rules.minUtcHour || at.getUTCHours() > rules.maxUtcHour) {
     fail(`trainings run from ${rules.minUtcHour}:00 to ${rules.maxUtcHour}:00 UTC`);
   }

@@ -47,7 +47,6 @@ function trainingJson(t: Training) {
   };
 }
 
-
 /** Registers the routes; `app` is the application the routes call. */
 export function trainingsHttp(server: FastifyInstance, app: TrainingsApp): void {
   errorEnvelope(server, STATUS_BY_CODE, isCoded);
@@ -66,7 +65,10 @@ export function trainingsHttp(server: FastifyInstance, app: TrainingsApp): void 
       },
     },
     async (request, reply) => {
-      await app.makeHoursAvailable(userOf(request), request.body.hours.map((h) => new Date(h)));
+      await app.makeHoursAvailable(
+        userOf(request),
+        request.body.hours.map((h) => new Date(h)),
+      );
       return reply.status(204).send();
     },
   );
@@ -114,7 +116,11 @@ export function trainingsHttp(server: FastifyInstance, app: TrainingsApp): void 
     return { trainings: trainings.map(trainingJson) };
   });
 
-  server.delete<{ Params: { id: string } }>('/trainings/:id', { schema: { headers: userHeaders, params: { type: 'object', properties: { id: text(100, 1) } } } }, async (request) => {
-    return app.cancelTraining(userOf(request), request.params.id);
-  });
+  server.delete<{ Params: { id: string } }>(
+    '/trainings/:id',
+    { schema: { headers: userHeaders, params: { type: 'object', properties: { id: text(100, 1) } } } },
+    async (request) => {
+      return app.cancelTraining(userOf(request), request.params.id);
+    },
+  );
 }

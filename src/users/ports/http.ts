@@ -20,10 +20,14 @@ const balanceResponse = {
 export function usersHttp(server: FastifyInstance, users: UsersRepository): void {
   errorEnvelope(server, { 'user-not-found': 404, 'insufficient-balance': 409, 'balance-limit': 422 }, isCoded);
 
-  server.get<{ Params: { id: string } }>('/users/:id', { schema: { params: userParams, response: { 200: balanceResponse, 400: errorResponse } } }, async (request) => ({
-    id: request.params.id,
-    balance: await users.balance(request.params.id),
-  }));
+  server.get<{ Params: { id: string } }>(
+    '/users/:id',
+    { schema: { params: userParams, response: { 200: balanceResponse, 400: errorResponse } } },
+    async (request) => ({
+      id: request.params.id,
+      balance: await users.balance(request.params.id),
+    }),
+  );
 
   server.post<{ Params: { id: string }; Body: { change: number } }>(
     '/users/:id/balance',

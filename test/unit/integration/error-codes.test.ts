@@ -31,6 +31,11 @@ describe("a pgspace error's code", function () {
 
   it('keeps the message for people, and stack = the message, prefixed', function () {
     const err = new PgspaceError('space', 'creating a space failed');
-    expect([err.code, err.message, err.stack, err.name]).to.deep.equal(['space', 'creating a space failed', 'pgspace: creating a space failed', 'PgspaceError']);
+    expect([err.code, err.message, err.stack, err.name]).to.deep.equal([
+      'space',
+      'creating a space failed',
+      'pgspace: creating a space failed',
+      'PgspaceError',
+    ]);
   });
 });

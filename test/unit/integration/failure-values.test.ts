@@ -14,7 +14,7 @@ describe('reading a failure value', function () {
     'a Symbol': 'Symbol(thrown symbol)',
     'a BigInt': '10n',
     'a cyclic object': 'a cyclic failure',
-    'undefined': 'undefined',
+    undefined: 'undefined',
     'a frozen Error': 'frozen',
   };
   for (const [name, make] of Object.entries(ODD_VALUES)) {
@@ -33,7 +33,17 @@ describe('reading a failure value', function () {
   });
 
   it('shows a null-prototype error the way Vitest hands it over: message, stack, expected, actual', function () {
-    const vitestError = Object.assign(Object.create(null) as object, { message: 'expected 1 to be 2', stack: 'AssertionError: expected 1 to be 2\n    at x', expected: '2', actual: '1' });
-    expect(traceError(vitestError)).to.deep.equal({ message: 'expected 1 to be 2', stack: 'AssertionError: expected 1 to be 2\n    at x', expected: '2', actual: '1' });
+    const vitestError = Object.assign(Object.create(null) as object, {
+      message: 'expected 1 to be 2',
+      stack: 'AssertionError: expected 1 to be 2\n    at x',
+      expected: '2',
+      actual: '1',
+    });
+    expect(traceError(vitestError)).to.deep.equal({
+      message: 'expected 1 to be 2',
+      stack: 'AssertionError: expected 1 to be 2\n    at x',
+      expected: '2',
+      actual: '1',
+    });
   });
 });

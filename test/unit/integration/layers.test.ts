@@ -25,7 +25,9 @@ const folderOf = (file: string) => (file.includes('/') ? file.split('/')[0]! : '
 /** Relative imports of a file, as helper-relative paths. */
 function importsOf(file: string): string[] {
   const text = readFileSync(path.join(helper, file), 'utf8');
-  return [...text.matchAll(/(?:from|import)\s*\(?\s*'(\.[^']+)'/g)].map((m) => path.relative(helper, path.resolve(path.dirname(path.join(helper, file)), m[1]!)));
+  return [...text.matchAll(/(?:from|import)\s*\(?\s*'(\.[^']+)'/g)].map((m) =>
+    path.relative(helper, path.resolve(path.dirname(path.join(helper, file)), m[1]!)),
+  );
 }
 
 describe("the helper's folders", function () {

@@ -15,7 +15,7 @@ const REPOSITORY_ONLY: [RegExp, string][] = [
   [/\bmake (local\.|test|clean|load)/, 'a make target'],
   [/docker-compose|compose\.ya?ml|Makefile|Dockerfile/, 'a Docker file of the repository'],
   [/npm run (spaces|trace|test|bench|load)/, 'an npm script of the repository'],
-  [/internal\/integration|runners\/[\w-]+\.ts|(?:^|[\s"'`(])\.{1,3}\/[\w./-]*\.ts\b/, 'a path of the repository\'s sources'],
+  [/internal\/integration|runners\/[\w-]+\.ts|(?:^|[\s"'`(])\.{1,3}\/[\w./-]*\.ts\b/, "a path of the repository's sources"],
   [/src\/(trainings|users)|config\.d\/(trainings|users)/, 'a file of the example service'],
 ];
 
@@ -32,8 +32,14 @@ function stringsOf(file: string): { line: number; text: string }[] {
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
   const found: { line: number; text: string }[] = [];
   const visit = (node: ts.Node): void => {
-    if (ts.isImportDeclaration(node) || ts.isExportDeclaration(node) || (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword)) return;
-    if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) found.push({ line: source.getLineAndCharacterOfPosition(node.getStart()).line + 1, text: node.text });
+    if (
+      ts.isImportDeclaration(node) ||
+      ts.isExportDeclaration(node) ||
+      (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword)
+    )
+      return;
+    if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node))
+      found.push({ line: source.getLineAndCharacterOfPosition(node.getStart()).line + 1, text: node.text });
     if (ts.isTemplateExpression(node)) {
       // The literal parts joined, each substitution standing as `…`.
       const whole = [node.head.text, ...node.templateSpans.map((s) => `…${s.literal.text}`)].join('');
@@ -55,7 +61,9 @@ describe("the package's messages", function () {
 
   it("name what a package user has, not this repository's files and commands", function () {
     const found = files.flatMap((file) =>
-      stringsOf(file).flatMap(({ line, text }) => REPOSITORY_ONLY.filter(([re]) => re.test(text)).map(([, what]) => `${file}:${line}: ${what}: ${JSON.stringify(text)}`)),
+      stringsOf(file).flatMap(({ line, text }) =>
+        REPOSITORY_ONLY.filter(([re]) => re.test(text)).map(([, what]) => `${file}:${line}: ${what}: ${JSON.stringify(text)}`),
+      ),
     );
     expect(found).to.deep.equal([]);
   });
@@ -69,8 +77,22 @@ describe("the package's messages", function () {
       'internal/integration/runners/mocha.ts',
       'see src/trainings/migrations',
     ];
-    for (const text of said) expect(REPOSITORY_ONLY.some(([re]) => re.test(text)), text).to.equal(true);
-    const fine = ['`globalSetup: ["pgspace/vitest-setup"]`', 'cannot load pgspace.config.ts', 'set PGSPACE_ADMIN_URL', 'npx pgspace clean', "extensions: ['.ts']"];
-    for (const text of fine) expect(REPOSITORY_ONLY.some(([re]) => re.test(text)), text).to.equal(false);
+    for (const text of said)
+      expect(
+        REPOSITORY_ONLY.some(([re]) => re.test(text)),
+        text,
+      ).to.equal(true);
+    const fine = [
+      '`globalSetup: ["pgspace/vitest-setup"]`',
+      'cannot load pgspace.config.ts',
+      'set PGSPACE_ADMIN_URL',
+      'npx pgspace clean',
+      "extensions: ['.ts']",
+    ];
+    for (const text of fine)
+      expect(
+        REPOSITORY_ONLY.some(([re]) => re.test(text)),
+        text,
+      ).to.equal(false);
   });
 });

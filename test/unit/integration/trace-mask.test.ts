@@ -4,19 +4,25 @@ import { headerLines, ITEM_CHARS, mask, shown } from '../../../internal/integrat
 import { fitPage } from '../../../internal/integration/trace/page.js';
 import type { TestTrace } from '../../../internal/integration/trace/recorder.js';
 
-describe('the trace page\'s masking', function () {
+describe("the trace page's masking", function () {
   const cases: [string, string][] = [
     ['postgresql://app:hunter2@db:5432/app', 'postgresql://app:***@db:5432/app'],
     ['redis://:hunter2@cache/0 and https://u:p@x.test/', 'redis://:***@cache/0 and https://u:***@x.test/'],
     [`CREATE ROLE app LOGIN PASSWORD 'it''s hunter2'`, `CREATE ROLE app LOGIN PASSWORD '***'`],
-    [`ALTER USER app WITH ENCRYPTED PASSWORD 'hunter2' VALID UNTIL 'infinity'`, `ALTER USER app WITH ENCRYPTED PASSWORD '***' VALID UNTIL 'infinity'`],
+    [
+      `ALTER USER app WITH ENCRYPTED PASSWORD 'hunter2' VALID UNTIL 'infinity'`,
+      `ALTER USER app WITH ENCRYPTED PASSWORD '***' VALID UNTIL 'infinity'`,
+    ],
     ['GET /login?user=ann&password=hunter2&next=/', 'GET /login?user=ann&password=***&next=/'],
     ['/cb?access_token=abc.def&state=1', '/cb?access_token=***&state=1'],
-    ['{"name":"ann","password":"hun\\"ter2","nested":{"api_key":"k1","clientSecret":42}}', '{"name":"ann","password":"***","nested":{"api_key":"***","clientSecret":"***"}}'],
+    [
+      '{"name":"ann","password":"hun\\"ter2","nested":{"api_key":"k1","clientSecret":42}}',
+      '{"name":"ann","password":"***","nested":{"api_key":"***","clientSecret":"***"}}',
+    ],
     ['host=db user=app password=hunter2 dbname=app', 'host=db user=app password=*** dbname=app'],
     ['TRAININGS_DB_PASSWORD=hunter2', 'TRAININGS_DB_PASSWORD=***'],
     ['x-api-key: k1', 'x-api-key: ***'],
-    ['expected { token: \'abc\' } to equal {}', 'expected { token: *** } to equal {}'],
+    ["expected { token: 'abc' } to equal {}", 'expected { token: *** } to equal {}'],
     ['Authorization: Bearer eyJhbGciOi.x.y', 'Authorization: Bearer ***'],
     ['SELECT api_key::text FROM keys WHERE owner = $1', 'SELECT api_key::text FROM keys WHERE owner = $1'],
     ['SELECT count(*) FROM hours', 'SELECT count(*) FROM hours'],
@@ -33,7 +39,7 @@ describe('the trace page\'s masking', function () {
     expect(mask('0123456789abcdef0123456789abcdef')).to.equal('0123456789abcdef0123456789abcdef'); // not one it made
   });
 
-  it('masks the admin URL\'s password by value, unless it is an ordinary word', function () {
+  it("masks the admin URL's password by value, unless it is an ordinary word", function () {
     const before = process.env.PGSPACE_ADMIN_URL;
     try {
       process.env.PGSPACE_ADMIN_URL = 'postgresql://admin:S3cure%2Fpw!@db:5432/postgres';
@@ -45,7 +51,7 @@ describe('the trace page\'s masking', function () {
     }
   });
 
-  it('masks a credential header\'s whole value', function () {
+  it("masks a credential header's whole value", function () {
     expect(headerLines({ authorization: 'Basic YWxhZGRpbjpvcGVu', 'X-Auth-Token': 't', cookie: 'a=1', accept: 'text/plain' })).to.equal(
       'authorization: ***\nX-Auth-Token: ***\ncookie: ***\naccept: text/plain',
     );
@@ -55,15 +61,23 @@ describe('the trace page\'s masking', function () {
   it('cuts long items at 4 KB, saying so, after masking a secret the cut goes through', function () {
     const text = `${'a'.repeat(ITEM_CHARS - 10)} postgresql://app:hunter2@db/app ${'b'.repeat(10_000)}`;
     const out = shown(text);
-    expect(out).to.have.length.below(ITEM_CHARS + 40).and.match(/… \[cut at 4 KB\]$/);
+    expect(out)
+      .to.have.length.below(ITEM_CHARS + 40)
+      .and.match(/… \[cut at 4 KB\]$/);
     expect(out).to.not.include('hunt');
     expect(shown('short')).to.equal('short');
   });
 });
 
-describe('the trace page\'s size', function () {
+describe("the trace page's size", function () {
   const test = (title: string, state: TestTrace['state'], events: number): TestTrace => ({
-    title, runner: 'mocha', state, startedAt: 0, ms: 1, spaces: [], cut: 0,
+    title,
+    runner: 'mocha',
+    state,
+    startedAt: 0,
+    ms: 1,
+    spaces: [],
+    cut: 0,
     events: Array.from({ length: events }, (_, i) => ({ kind: 'sql' as const, at: i, text: 'x'.repeat(100) })),
   });
 

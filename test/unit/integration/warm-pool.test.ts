@@ -118,12 +118,14 @@ describe("the message of a test that waited at its run's cap", function () {
     expect(error.message).to.equal(
       'this test waited 10.0 s for a space, and its run held 5 space(s) at once, its cap (PGSPACE_MAX_SPACES=5), all that time; ' +
         'held now: 4 given to tests: "orders › holds three" (3), "a"; 1 ready in warm pools. ' +
-        'A test that holds many spaces at once, or tests that never end, reach it. Hold fewer at once, or raise PGSPACE_MAX_SPACES (and the server\'s max_connections with it).',
+        "A test that holds many spaces at once, or tests that never end, reach it. Hold fewer at once, or raise PGSPACE_MAX_SPACES (and the server's max_connections with it).",
     );
   });
 
   it('names three tests and counts the others', function () {
     const tests = ['a', 'b', 'c', 'd', 'e'].map((title) => ({ title, spaces: 1 }));
-    expect(capError({ max: 5, source: 'x' }, 10_000, { tests, ready: 0, busy: 0 }).message).to.include('5 given to tests: "a", "b", "c" and 2 more.');
+    expect(capError({ max: 5, source: 'x' }, 10_000, { tests, ready: 0, busy: 0 }).message).to.include(
+      '5 given to tests: "a", "b", "c" and 2 more.',
+    );
   });
 });

@@ -4,7 +4,18 @@ import { breaches, table, type LoadFigures } from '../../load/drive.js';
 // The load test's verdict: what makes `npm run load` and `make load` fail.
 
 const slo = { p99LatencyMs: 250, maxErrorRate: 0.001 };
-const figures: LoadFigures = { seconds: 20, connections: 10, requests: 10_000, requestsPerSecond: 500, p50: 10, p90: 20, p99: 250, errors: 10, errorRate: 0.001, statusCodes: { 200: 6660, 201: 3330, 502: 10 } };
+const figures: LoadFigures = {
+  seconds: 20,
+  connections: 10,
+  requests: 10_000,
+  requestsPerSecond: 500,
+  p50: 10,
+  p90: 20,
+  p99: 250,
+  errors: 10,
+  errorRate: 0.001,
+  statusCodes: { 200: 6660, 201: 3330, 502: 10 },
+};
 
 describe('load objectives', function () {
   it('are met at exactly the thresholds', function () {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { readJUnit, timesFor } from '../../../internal/integration/shard/junit-timings.js';
 
 describe('JUnit timings for SHARD', function () {
-  it('sums a file\'s suites, hooks included, from a serial run', function () {
+  it("sums a file's suites, hooks included, from a serial run", function () {
     const xml = `<testsuites>
       <testsuite name="Root Suite" tests="0" time="0.000"></testsuite>
       <testsuite name="a" file="/app/test/a.test.ts" time="2.500"><testcase name="x" time="1.000"></testcase></testsuite>

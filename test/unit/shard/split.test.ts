@@ -60,7 +60,11 @@ describe('SHARD=i/n: splitting test files', function () {
     const loads = shards.map((s) => s.files.reduce((sum, f) => sum + seconds.get(f)!, 0));
     const even = loads.reduce((a, b) => a + b) / 4;
     for (const load of loads) expect(Math.abs(load - even) / even, `loads ${loads.map((l) => l.toFixed(1)).join(', ')}`).to.be.below(0.1);
-    expect(shards[1]!.lines[0]).to.match(new RegExp(`^shard 2/4: \\d+ of 48 test files, expected ${loads[1]!.toFixed(1)} s of [\\d.]+ s, by the timings in .*junit\\.xml \\(48 of 48 files known\\); plan [0-9a-f]{12}$`));
+    expect(shards[1]!.lines[0]).to.match(
+      new RegExp(
+        `^shard 2/4: \\d+ of 48 test files, expected ${loads[1]!.toFixed(1)} s of [\\d.]+ s, by the timings in .*junit\\.xml \\(48 of 48 files known\\); plan [0-9a-f]{12}$`,
+      ),
+    );
     expect(shards[1]!.lines[1]).to.equal(`shard 2/4 runs: ${shards[1]!.files.join(' ')}`);
   });
 
@@ -88,7 +92,9 @@ describe('SHARD=i/n: splitting test files', function () {
     files.forEach((f, i) => fs.writeFileSync(path.join(dir, f), 'x'.repeat(sizes[i]!)));
     const inDir = Array.from({ length: 2 }, (_, i) => planShard({ index: i + 1, count: 2 }, files, dir, { SHARD_TIMINGS: 'no-reports' }));
     expect(inDir.map((s) => s.files)).to.deep.equal([['a.test.ts'], ['b.test.ts', 'c.test.ts']]);
-    expect(inDir[0]!.lines[0]).to.equal(`shard 1/2: 1 of 3 test files, split by file size: no JUnit timings in no-reports; plan ${inDir[0]!.fingerprint}`);
+    expect(inDir[0]!.lines[0]).to.equal(
+      `shard 1/2: 1 of 3 test files, split by file size: no JUnit timings in no-reports; plan ${inDir[0]!.fingerprint}`,
+    );
     expectExactCover(inDir, files);
   });
 
@@ -98,7 +104,9 @@ describe('SHARD=i/n: splitting test files', function () {
     fs.writeFileSync(path.join(dir, 'reports', 'junit.xml'), junitXml(seconds));
     const plan = planShard({ index: 1, count: 2 }, files, dir, {});
     expect(plan.lines[0]).to.match(/split by file size: no SHARD_TIMINGS given; plan [0-9a-f]{12}$/);
-    expect(planShard({ index: 1, count: 2 }, files, dir, { SHARD_TIMINGS: 'reports' }).lines[0]).to.contain('by the timings in reports (48 of 48 files known)');
+    expect(planShard({ index: 1, count: 2 }, files, dir, { SHARD_TIMINGS: 'reports' }).lines[0]).to.contain(
+      'by the timings in reports (48 of 48 files known)',
+    );
   });
 
   it('gives every shard of a split the same fingerprint, and another split another', function () {
@@ -109,7 +117,9 @@ describe('SHARD=i/n: splitting test files', function () {
     expect(new Set(timed).size).to.equal(1);
     expect(new Set(bySize).size).to.equal(1);
     expect(timed[0]).to.not.equal(bySize[0]);
-    expect(planShard({ index: 1, count: 4 }, files.slice(1), root, { SHARD_TIMINGS: dir }).fingerprint, 'one file fewer').to.not.equal(timed[0]);
+    expect(planShard({ index: 1, count: 4 }, files.slice(1), root, { SHARD_TIMINGS: dir }).fingerprint, 'one file fewer').to.not.equal(
+      timed[0],
+    );
   });
 
   it('leaves a shard empty, and says so, when there are more shards than files', function () {
@@ -119,9 +129,18 @@ describe('SHARD=i/n: splitting test files', function () {
   });
 
   it('packs longest first into the lightest shard', function () {
-    const w = new Map([['a', 5], ['b', 4], ['c', 3], ['d', 3], ['e', 3]]);
+    const w = new Map([
+      ['a', 5],
+      ['b', 4],
+      ['c', 3],
+      ['d', 3],
+      ['e', 3],
+    ]);
     const shards = splitFiles([...w.keys()], 2, (f) => w.get(f)!);
-    expect(shards.map((s) => [s.files, s.expected])).to.deep.equal([[['a', 'd'], 8], [['b', 'c', 'e'], 10]]);
+    expect(shards.map((s) => [s.files, s.expected])).to.deep.equal([
+      [['a', 'd'], 8],
+      [['b', 'c', 'e'], 10],
+    ]);
   });
 
   for (const bad of ['', '2', '0/2', '3/2', '1/0', '-1/2', 'a/b', '1/2/3', '1.5/2']) {

@@ -28,7 +28,7 @@ describe('validateTrainingHour', function () {
   }
 });
 
-describe('validateTrainingHour at its edges, with the gym\'s rules (6 weeks ahead, 6:00 to 20:00 UTC)', function () {
+describe("validateTrainingHour at its edges, with the gym's rules (6 weeks ahead, 6:00 to 20:00 UTC)", function () {
   const at = (iso: string) => new Date(iso);
   const clock = new Date('2030-01-07T10:00:00.000Z'); // a Monday, on the hour
   const cases: { name: string; now: Date; at: Date; error?: RegExp }[] = [
@@ -37,7 +37,11 @@ describe('validateTrainingHour at its edges, with the gym\'s rules (6 weeks ahea
     { name: 'the next hour', now: clock, at: at('2030-01-07T11:00:00.000Z') },
     { name: 'exactly 6 weeks ahead', now: clock, at: at('2030-02-18T10:00:00.000Z') },
     { name: '6 weeks and 1 hour ahead', now: clock, at: at('2030-02-18T11:00:00.000Z'), error: /6 weeks ahead/ },
-    { name: 'exactly 6 weeks ahead of a clock a millisecond later', now: at('2030-01-07T10:00:00.001Z'), at: at('2030-02-18T10:00:00.000Z') },
+    {
+      name: 'exactly 6 weeks ahead of a clock a millisecond later',
+      now: at('2030-01-07T10:00:00.001Z'),
+      at: at('2030-02-18T10:00:00.000Z'),
+    },
     { name: 'the last bookable hour of the day, 20:00', now: clock, at: at('2030-01-07T20:00:00.000Z') },
     { name: '21:00', now: clock, at: at('2030-01-07T21:00:00.000Z'), error: /6:00 to 20:00/ },
     { name: 'the first hour of the day, 6:00', now: clock, at: at('2030-01-08T06:00:00.000Z') },

@@ -13,10 +13,15 @@ describe('assertCanCancel', function () {
   const cases: { name: string; training: Training | undefined; user: User; code?: string }[] = [
     { name: 'the attendee cancels their own training', training, user: ann },
     { name: 'the trainer cancels a training booked with them', training, user: coach },
-    { name: "another attendee cannot see it", training, user: bob, code: 'training-not-found' },
+    { name: 'another attendee cannot see it', training, user: bob, code: 'training-not-found' },
     { name: 'another trainer cannot see it', training, user: otherCoach, code: 'training-not-found' },
     { name: 'a missing training', training: undefined, user: ann, code: 'training-not-found' },
-    { name: 'a cancelled training cannot be cancelled again', training: { ...training, cancelledAt: new Date('2030-01-09T08:00:00Z') }, user: ann, code: 'already-cancelled' },
+    {
+      name: 'a cancelled training cannot be cancelled again',
+      training: { ...training, cancelledAt: new Date('2030-01-09T08:00:00Z') },
+      user: ann,
+      code: 'already-cancelled',
+    },
   ];
   for (const c of cases) {
     it(c.name, function () {

@@ -19,7 +19,8 @@ function fakeRepository({ failCommit = false } = {}) {
     lockHour: async () => ({ ...hour }),
     setHourStatus: async () => undefined,
     insertTraining: async (t) => ({ ...t, id: 'tr-1', cancelledAt: null }),
-    lockTraining: async () => ({ id: 'tr-1', hourId: 1, trainerId: 'coach', attendeeId: 'ann', startsAt, notes: '', cancelledAt: null }) satisfies Training,
+    lockTraining: async () =>
+      ({ id: 'tr-1', hourId: 1, trainerId: 'coach', attendeeId: 'ann', startsAt, notes: '', cancelledAt: null }) satisfies Training,
     markCancelled: async () => undefined,
   };
   const repository: TrainingsRepository = {
@@ -66,7 +67,9 @@ describe('trainings app: balance changes and the transaction', function () {
 
   it('refuses trainers booking and attendees publishing hours', async function () {
     const app = trainingsApp({ repository: fakeRepository(), users: recordingUsers(), clock: { now: () => now } });
-    const booking = await app.scheduleTraining({ id: 'coach', role: 'trainer' }, { trainerId: 'coach', startsAt, notes: '' }).catch((e: unknown) => e);
+    const booking = await app
+      .scheduleTraining({ id: 'coach', role: 'trainer' }, { trainerId: 'coach', startsAt, notes: '' })
+      .catch((e: unknown) => e);
     const publishing = await app.makeHoursAvailable(ann, [startsAt]).catch((e: unknown) => e);
     expect(booking).to.be.instanceOf(DomainError).with.property('code', 'not-allowed');
     expect(publishing).to.be.instanceOf(DomainError).with.property('code', 'not-allowed');
