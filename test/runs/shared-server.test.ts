@@ -8,12 +8,12 @@ const SUITE = 'test/{unit,integration,component}/**/*.test.ts';
 const SKIP = ['--ignore', 'test/integration/recycle-generator.test.ts'];
 
 describe('several runs sharing one server', function () {
-  this.timeout(240_000);
+  this.timeout(360_000);
 
   it('stay green: the suite four times at once, plus one parallel run', async function () {
     const runs = await Promise.all([
-      ...Array.from({ length: 4 }, () => runMocha(SUITE, {}, { timeoutMs: 220_000, args: SKIP })),
-      runMocha(SUITE, {}, { timeoutMs: 220_000, args: [...SKIP, '--parallel', '--jobs', '2'] }),
+      ...Array.from({ length: 4 }, () => runMocha(SUITE, {}, { timeoutMs: 330_000, args: SKIP })),
+      runMocha(SUITE, {}, { timeoutMs: 330_000, args: [...SKIP, '--parallel', '--jobs', '2'] }),
     ]);
     for (const run of runs) {
       expect(run.code, run.output).to.equal(0);
