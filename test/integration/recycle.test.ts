@@ -8,7 +8,7 @@ import { pollUntil } from '../../internal/integration/common/poll.js';
 import { migrators } from '../../pgspace.config.js';
 import { tenants } from '../fixtures/schemas/tenants/schema.js';
 import { adminQuery, ownRun, runServer, withAdmin } from '../support/admin.js';
-import { spaceState, stateDiff } from '../support/space-state.js';
+import { sessionState, spaceState, stateDiff } from '../support/space-state.js';
 import { sqlMigrator } from '../support/sql-migrator.js';
 
 // A passing test's space is recycled for a later test when it can be put back into its
@@ -23,6 +23,12 @@ type Change = (space: Space, client: pg.PoolClient) => Promise<unknown>;
 
 async function nameOf(oid: number): Promise<string | undefined> {
   return (await adminQuery<{ datname: string }>('SELECT datname FROM pg_database WHERE oid = $1', [oid])).rows[0]?.datname;
+}
+
+/** How many tests held space `name` before its present one (its lineage in the registry); 0 for a fresh clone. */
+async function timesRecycled(name: string): Promise<number> {
+  const { rows } = await adminQuery<{ n: number | null }>(`SELECT (lineage->>'count')::int AS n FROM pgspace.spaces WHERE name = $1`, [name]);
+  return rows[0]?.n ?? 0;
 }
 
 async function oidOf(database: string): Promise<number> {
@@ -45,12 +51,14 @@ function recyclingOf(
     const run = ownRun(); // the first space is a fresh clone, not one another test's session left ready for this run
     let session: Session;
     let fresh: string[];
+    let freshSession: string[];
 
     before(async function () {
       session = new Session(runServer(), run(), 1, 1);
       const first = await session.acquire(migrator, 'recycle: fresh');
       expect(lineage(first)).to.equal('a fresh clone of its template');
       fresh = await spaceState(first.space.database);
+      freshSession = await sessionState(first.space.pool, first.space.role);
       await session.release([first], 'recycle: fresh', false);
       await session.close();
     });
@@ -74,13 +82,14 @@ function recyclingOf(
       } finally {
         client.release();
       }
+      const before = await timesRecycled(held.space.name);
       await session.release([held], 'recycle: changes', false);
-      // Recycled (renamed) or dropped: the background work says which.
+      // Recycled (its lineage grew) or dropped: the background work says which.
       const fate = await pollUntil(
         'the space to be recycled or dropped',
         async () => {
-          const name = await nameOf(oid);
-          return name === undefined ? 'dropped' : name !== held.space.database ? 'recycled' : undefined;
+          if ((await nameOf(oid)) === undefined) return 'dropped';
+          return (await timesRecycled(held.space.name)) > before ? 'recycled' : undefined;
         },
         { timeoutMs: 10_000, intervalMs: 5 },
       );
@@ -104,8 +113,10 @@ function recyclingOf(
         const { next, recycled } = await afterChange(change);
         expect(recycled, 'recycled').to.equal(true);
         const state = await spaceState(next!.space.database);
+        const mine = await sessionState(next!.space.pool, next!.space.role);
         await session.release([next!], 'recycle: next', false);
         expect(stateDiff(state, fresh), 'what the recycled space holds (+) or lacks (-) against a fresh one').to.deep.equal([]);
+        expect(stateDiff(mine, freshSession), "what the next test's session has (+) or lacks (-) against a new one").to.deep.equal([]);
       });
     }
 
@@ -119,33 +130,57 @@ function recyclingOf(
 
     if (!handover) return;
 
-    it('gives the next holder a new role and name, and the old role cannot log in', async function () {
+    it("gives the next holder a new password (the old one no longer logs in) and the space's warm session; the earlier test's pool refuses to work", async function () {
       let old: Space | undefined;
       const { next, recycled } = await afterChange(async (s) => (old = { ...s }));
       expect(recycled).to.equal(true);
-      expect(next!.space.name).not.to.equal(old!.name);
+      expect(next!.space.name, 'the same database and role, with its warm session').to.equal(old!.name);
       expect(next!.space.password).not.to.equal(old!.password);
-      const roles = await withAdmin(async (a) =>
-        (
-          await a.query<{ rolname: string }>('SELECT rolname FROM pg_roles WHERE rolname = ANY($1)', [[old!.role, next!.space.role]])
-        ).rows.map((r) => r.rolname),
-      );
-      expect(roles).to.deep.equal([next!.space.role]);
-      const login = new pg.Client({
-        host: old!.host,
-        port: old!.port,
-        user: old!.role,
-        password: old!.password,
-        database: next!.space.database,
-      });
-      login.on('error', () => undefined);
-      const refused = await login.connect().then(
-        () => 'connected',
-        (err: { code?: string }) => err.code,
-      );
-      await login.end().catch(() => undefined);
-      expect(refused).to.be.oneOf(['28000', '28P01']); // refused by pg_hba.conf (sealed server), or an unknown role
+      // Over TCP, where the password counts (the embedded server's socket trusts its OS user).
+      const host = next!.space.host.startsWith('/') ? '127.0.0.1' : next!.space.host;
+      const login = async (password: string) => {
+        const client = new pg.Client({ host, port: next!.space.port, user: next!.space.role, password, database: next!.space.database });
+        client.on('error', () => undefined);
+        const result = await client.connect().then(
+          () => 'connected',
+          (err: { code?: string }) => err.code,
+        );
+        await client.end().catch(() => undefined);
+        return result;
+      };
+      expect(await login(old!.password), 'the earlier test\'s password').to.equal('28P01');
+      expect(await login(next!.space.password), 'the new one').to.equal('connected');
+      expect(() => old!.pool.query('SELECT 1')).to.throw(`space.pool of ${old!.name} was used after its test ended`);
       await session.release([next!], 'recycle: next', false);
+    });
+
+    it('hands on a session its test never used, warm: the next test needs no new backend, and finds it as a new one', async function () {
+      const held = await session.acquire(migrator, 'recycle: untouched');
+      const { rows } = await adminQuery<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = $1`, [held.space.database]);
+      const before = await timesRecycled(held.space.name);
+      await session.release([held], 'recycle: untouched', false);
+      await pollUntil('the space to be recycled', async () => ((await timesRecycled(held.space.name)) > before ? true : undefined), {
+        timeoutMs: 10_000,
+        intervalMs: 5,
+      });
+      const others: HeldSpace[] = [];
+      try {
+        for (;;) {
+          const next = await session.acquire(migrator, 'recycle: next');
+          if (next.space.name !== held.space.name) {
+            others.push(next);
+            continue;
+          }
+          const pid = (await next.space.pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+          const mine = await sessionState(next.space.pool, next.space.role);
+          await session.release([next], 'recycle: next', false);
+          expect([pid], 'the same backend').to.deep.equal(rows.map((r) => r.pid));
+          expect(stateDiff(mine, freshSession), "what the next test's session has (+) or lacks (-) against a new one").to.deep.equal([]);
+          return;
+        }
+      } finally {
+        await session.release(others, 'recycle: next', false);
+      }
     });
 
     it('says where a space came from: the note of a failing test names the tests that held it before', async function () {
@@ -173,6 +208,8 @@ const sessionChanges: [string, Change][] = [
   ['prepared statements', (_s, c) => c.query(`PREPARE p AS SELECT 1`)],
   ['advisory locks', (_s, c) => c.query(`SELECT pg_advisory_lock(42)`)],
   ['LISTEN', (_s, c) => c.query(`LISTEN channel`)],
+  ['session settings, a custom one and a role', (_s, c) => c.query(`SET work_mem = '9MB'; SET app.tenant = 'x'; SET ROLE pgspace_owner`)],
+  ['a cursor and a sequence used', (_s, c) => c.query(`DECLARE cur CURSOR WITH HOLD FOR SELECT 1; SELECT nextval('pgmigrations_id_seq')`)],
   ['large objects of its own', (_s, c) => c.query(`SELECT lo_from_bytea(0, 'secret'), lo_from_bytea(0, 'more')`)],
 ];
 

@@ -28,7 +28,10 @@ let pooled: pg.Pool | undefined;
  * themselves and never hold the process open.
  */
 export function adminQuery<R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<pg.QueryResult<R>> {
-  pooled ??= new pg.Pool({ ...clientConfig(runServer()), max: 2, idleTimeoutMillis: 1_000, allowExitOnIdle: true });
+  if (!pooled) {
+    pooled = new pg.Pool({ ...clientConfig(runServer()), max: 2, idleTimeoutMillis: 1_000, allowExitOnIdle: true });
+    pooled.on('error', () => undefined); // an idle connection the server ends (the run's end) is the pool's to replace
+  }
   return pooled.query<R>(sql, params);
 }
 

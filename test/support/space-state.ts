@@ -132,3 +132,32 @@ export function stateDiff(actual: string[], expected: string[]): string[] {
   for (const [line, n] of a) if ((e.get(line) ?? 0) < n) out.push(`+ ${line}`);
   return out;
 }
+
+/**
+ * What a test finds of its own session when it first uses `pool`: settings,
+ * prepared statements, cursors, LISTEN, advisory locks, temporary tables, its
+ * user and role, lastval(). The role's name reads as <space>. A recycled
+ * space hands its next test the sessions the last one used, made new: this
+ * must read as a fresh session's does.
+ */
+export async function sessionState(pool: pg.Pool, role: string): Promise<string[]> {
+  const client = await pool.connect();
+  try {
+    const { rows } = await client.query<{ line: string }>(`
+      SELECT 'setting ' || name || ' = ' || coalesce(setting, '') || ' from ' || source AS line FROM pg_settings
+       WHERE name NOT LIKE 'plpgsql.%' -- they show once plpgsql is loaded, as after any PL/pgSQL call (pgspace's reset makes one)
+      UNION ALL SELECT 'prepared statement ' || name FROM pg_prepared_statements
+      UNION ALL SELECT 'cursor ' || name FROM pg_cursors
+      UNION ALL SELECT 'listening ' || c FROM pg_listening_channels() c
+      UNION ALL SELECT 'advisory lock ' || objid FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'advisory'
+      UNION ALL SELECT 'temporary table ' || relname FROM pg_class WHERE relnamespace = pg_my_temp_schema()
+      UNION ALL SELECT 'user ' || current_user || ', session user ' || session_user`);
+    const lastval = await client.query('SELECT lastval()').then(
+      (r) => `lastval ${r.rows[0].lastval}`,
+      () => 'lastval: none yet',
+    );
+    return [...rows.map((r) => r.line), lastval].map((l) => l.replaceAll(role, '<space>')).sort();
+  } finally {
+    client.release();
+  }
+}

@@ -11,6 +11,7 @@ import { describeCluster, isClusterDir } from '../embedded/diagnosis.js';
 import { closeClients, disarm, installClientGuard, openClients, type OpenClient } from './client-guard.js';
 import { loadConfigTemplates, type ConfigTemplate } from '../config/config-templates.js';
 import { isConnectionLost, isServerFull, isTooManyConnections } from '../common/connection-errors.js';
+import { randomPassword } from '../common/credentials.js';
 import { PgspaceError, messageOf } from '../common/errors.js';
 import type { Migrator } from '../templates/migrator.js';
 import { withDeadline } from '../common/poll.js';
@@ -18,8 +19,8 @@ import { projectConfig } from '../config/project-config.js';
 import { breakRun, brokenHeadline, holdsHeartbeat, runBroken } from './run-health.js';
 import { SerialQueue } from './serial-queue.js';
 import { ADMIN_URL_VAR, clientConfig, parseServerUrl, type ServerSettings } from '../server/server.js';
-import { openSpace, spaceFacts, type LiveSpace, type PoolWatch } from './space.js';
-import { awaitOwnSessionsGone, recycleBlocker, reissueSpace, resetSpace } from '../spaces/recycle.js';
+import { lend, openPool, spaceFacts, type LiveSpace, type SpacePool } from './space.js';
+import { recycleBlocker, reissueSpace, renewSession, resetSpace } from '../spaces/recycle.js';
 import { adoptReady, holdings, keptBy, markReady, nextLineage, reissueSql, takeReady, type Lineage } from '../server/registry.js';
 import {
   createSpace,
@@ -48,9 +49,10 @@ export const MAX_KEPT = 20;
 const KEEP_DEADLINE_MS = 10_000;
 
 /** A space a test holds, with what is needed to drop, keep or recycle it. */
-export interface HeldSpace {
+export interface HeldSpace extends SpacePool {
+  /** What the test is given: its pool is `pool`, lent until revoke(). */
   space: LiveSpace;
-  watch: PoolWatch;
+  revoke(): void;
   /** The schema it was made from (a recycled space goes back to that schema's warm pool). */
   migrator: Migrator;
   /** The tests that held its database before (none: a fresh clone; see recycle.ts): the latest few, and how many in all. */
@@ -78,7 +80,7 @@ export function lineage({ heldBefore: { latest, count } }: HeldSpace): string {
 }
 
 /** The server pids of a space pool's connections. */
-function ownPids(watch: PoolWatch): number[] {
+function ownPids(watch: SpacePool['watch']): number[] {
   return [...watch.own].map((c) => (c as pg.Client & { processID?: number }).processID ?? 0);
 }
 
@@ -250,7 +252,7 @@ export class Session {
   /** Asks the first space of a schema whether its spaces can be recycled (said once per schema and process when not). */
   private async checkRecyclable(migrator: Migrator, template: string, held: HeldSpace): Promise<void> {
     if (!this.recycling || this.blockers.has(migrator)) return;
-    const blocker = held.space.pool.connect().then(async (c) => {
+    const blocker = held.pool.connect().then(async (c) => {
       try {
         const why = await recycleBlocker(c);
         // Said once per schema and process: it is why such a suite runs slower.
@@ -269,10 +271,10 @@ export class Session {
 
   /** Opens the pool of space `id` (of `migrator`'s schema), with one connection made. */
   private async open(id: SpaceIdentity, migrator: Migrator, heldBefore: Lineage): Promise<HeldSpace> {
-    const { space, watch } = openSpace(this.server, id, await this.config());
-    const held = { space, watch, migrator, heldBefore };
+    const opened = openPool(this.server, id);
+    const held = { ...opened, ...lend(this.server, id, await this.config(), opened), migrator, heldBefore };
     try {
-      (await space.pool.connect()).release();
+      (await held.pool.connect()).release();
     } catch (err) {
       await this.discard(held).catch(() => undefined);
       throw err;
@@ -345,20 +347,21 @@ export class Session {
         continue;
       }
       this.inUse++;
+      held.watch.used.clear(); // from now on, what the pool's sessions are asked for is the test's doing
       acquired({ name: held.space.name, database: held.space.database, origin: lineage(held) });
       return held;
     }
   }
 
   /** Lets go of a ready space without dropping it: it stays in the registry, ready for the run's other processes. */
-  private async putDown({ space }: HeldSpace): Promise<void> {
+  private async putDown({ space, pool }: HeldSpace): Promise<void> {
     disarm(space.database);
-    await space.pool.end().catch(() => undefined);
+    await pool.end().catch(() => undefined);
   }
 
-  private async discard({ space }: HeldSpace): Promise<void> {
+  private async discard({ space, pool }: HeldSpace): Promise<void> {
     disarm(space.database); // its sessions are ended under whoever still holds them
-    void space.pool.end().catch(() => undefined); // not awaited: a client the test never released must not hang us
+    void pool.end().catch(() => undefined); // not awaited: a client the test never released must not hang us
     await this.withAdmin((c) => dropSpace(c, this.server, space.name));
   }
 
@@ -378,6 +381,7 @@ export class Session {
    */
   async release(held: HeldSpace[], title: string, failed: boolean): Promise<Released> {
     this.inUse -= held.length;
+    for (const h of held) h.revoke(); // the test is over: what it left behind must not reach the space's next holder
     const out: Released = { notes: [], warnings: [] };
     if (runBroken()) return out;
     for (const h of held) {
@@ -452,37 +456,43 @@ export class Session {
    * (its schema changed, someone else is in it…).
    */
   private async recycle(held: HeldSpace, title: string): Promise<HeldSpace | undefined> {
-    const { space, watch } = held;
+    const { space, pool, watch } = held;
     const heldBefore = nextLineage(held.heldBefore, title);
-    let id: SpaceIdentity;
+    const password = randomPassword();
     try {
-      const client = await space.pool.connect();
-      const own = ownPids(watch); // the pool's sessions, this one included: the only ones allowed in, and the ones to wait out
-      let why: string | undefined;
+      // Every session of the pool at once (all idle, as checked below). A session the test used may hold what
+      // no reset can clear (a custom setting's existence outlives RESET), so it ends; an untouched one is kept warm.
+      const touched = new Set(watch.used); // before taking them: taking marks them too
+      const clients = await Promise.all(Array.from({ length: Math.max(1, pool.idleCount) }, () => pool.connect()));
+      const untouched = clients.filter((c) => !touched.has(c));
+      const own = ownPids(watch);
+      const keep = new Set<pg.PoolClient>();
       try {
         const [, sessions] = (await this.admin.query(
           `ALTER ROLE ${pg.escapeIdentifier(space.role)} NOLOGIN; ` +
             `SELECT pid = ANY (ARRAY[${own.join(',')}]::int[]) AS own, state FROM pg_stat_activity WHERE datname = ${pg.escapeLiteral(space.database)} AND backend_type = 'client backend'`,
         )) as unknown as [unknown, pg.QueryResult<{ own: boolean; state: string }>];
-        // Every session idle: one left in a transaction would make the reset part of it.
-        if (sessions.rows.some((s) => !s.own || s.state !== 'idle')) why = 'someone else is in it';
-        else why = await resetSpace(client);
+        // Every session ours and idle: one left in a transaction would make the reset part of it.
+        if (sessions.rows.some((s) => !s.own || s.state !== 'idle')) throw new Error('someone else is in it');
+        const why = await resetSpace(untouched[0] ?? clients[0]!);
+        if (why) throw new Error(why);
+        for (const client of untouched) {
+          await renewSession(client);
+          keep.add(client);
+        }
+        await this.withAdmin((admin) => reissueSpace(admin, space.name, password, reissueSql(space.name, space.name, heldBefore)));
       } finally {
-        client.release();
+        for (const client of clients) client.release(!keep.has(client)); // true: ended, not pooled
       }
-      if (why) throw new Error(why);
-      disarm(space.database);
-      await space.pool.end();
-      id = await this.withAdmin(async (admin) => {
-        await awaitOwnSessionsGone(admin, space.database, own);
-        return reissueSpace(admin, space.name, (from, to) => reissueSql(from, to, heldBefore));
-      });
     } catch {
       this.dropLater(held);
       return undefined;
     }
-    const again = await this.open(id, held.migrator, heldBefore);
-    await this.withAdmin((c) => markReady(c, again.space.name, again.space.password));
+    held.login.password = password; // the pool's new connections log in with it
+    const id = { name: space.name, password };
+    const again: HeldSpace = { ...held, ...lend(this.server, id, await this.config(), held), heldBefore };
+    if (pool.totalCount === 0) (await pool.connect()).release(); // a space is ready with a session open
+    await this.withAdmin((c) => markReady(c, id.name, id.password));
     return again;
   }
 
@@ -495,9 +505,9 @@ export class Session {
   }
 
   /** Keeps a failing test's space, renamed after its title; updates `space` in place. */
-  private async keep({ space }: HeldSpace, title: string): Promise<void> {
+  private async keep({ space, pool }: HeldSpace, title: string): Promise<void> {
     disarm(space.database);
-    void space.pool.end().catch(() => undefined);
+    void pool.end().catch(() => undefined);
     const name = await this.withAdmin((c) => keepSpace(c, space, title));
     if (name !== space.name) Object.assign(space, spaceFacts(this.server, { name, password: space.password }, await this.config()));
   }

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { PgspaceError } from '../common/errors.js';
 import { callSite } from './client-guard.js';
 import { renderConfig, type ConfigTemplate } from '../config/config-templates.js';
 import { serverUrl, type ServerSettings } from '../server/server.js';
@@ -61,29 +62,64 @@ export interface PoolWatch {
   own: Set<pg.Client>;
   /** Clients in use, with where they were taken. */
   checkedOut: Map<pg.Client, string>;
+  /** Clients taken since the space was last lent to a test (see lend). */
+  used: Set<pg.Client>;
 }
 
-/** A Space with a pool logged in as its role, and a watch over that pool. */
-export function openSpace(server: ServerSettings, id: SpaceIdentity, templates: ConfigTemplate[]): { space: LiveSpace; watch: PoolWatch } {
+/** A space's pool, logged in as its role; it outlives a test when the space is recycled. */
+export interface SpacePool {
+  pool: pg.Pool;
+  watch: PoolWatch;
+  /** The password new connections log in with: recycling the space changes it. */
+  login: { password: string };
+}
+
+/**
+ * Opens the pool of space `id`, with a watch over its clients. Its sessions
+ * stay open while idle (a warm session is what makes a space quick to use).
+ */
+export function openPool(server: ServerSettings, id: SpaceIdentity): SpacePool {
+  const login = { password: id.password };
   const pool = new pg.Pool({
     host: server.host,
     port: server.port,
     user: id.name,
-    password: id.password,
+    password: () => login.password,
     database: id.name,
     max: 5,
+    idleTimeoutMillis: 0,
     connectionTimeoutMillis: 5_000,
   });
   // Dropping or keeping a space disconnects its idle clients; that is expected.
   pool.on('error', () => undefined);
-  const watch: PoolWatch = { own: new Set(), checkedOut: new Map() };
+  const watch: PoolWatch = { own: new Set(), checkedOut: new Map(), used: new Set() };
   // pool.query() goes through pool.connect() too, so every take is seen here, in order.
   const sites: string[] = [];
   const connect = pool.connect.bind(pool) as (...args: unknown[]) => unknown;
   pool.connect = ((...args: unknown[]) => (sites.push(callSite()), connect(...args))) as typeof pool.connect;
   pool.on('connect', (client) => watch.own.add(client));
-  pool.on('acquire', (client) => watch.checkedOut.set(client, sites.shift() ?? 'an unknown place'));
+  pool.on('acquire', (client) => (watch.checkedOut.set(client, sites.shift() ?? 'an unknown place'), watch.used.add(client)));
   pool.on('release', (_err, client) => watch.checkedOut.delete(client));
-  pool.on('remove', (client) => (watch.own.delete(client), watch.checkedOut.delete(client)));
-  return { space: { ...spaceFacts(server, id, templates), pool }, watch };
+  pool.on('remove', (client) => (watch.own.delete(client), watch.checkedOut.delete(client), watch.used.delete(client)));
+  return { pool, watch, login };
+}
+
+/**
+ * The Space test code is given: the facts of `id`, and `pool` lent until
+ * revoke(). Past it, any use of that pool says the test is over: the pool
+ * serves the space's next test by then (or is closed), and must not be
+ * reached through an earlier test's leftovers.
+ */
+export function lend(server: ServerSettings, id: SpaceIdentity, templates: ConfigTemplate[], { pool }: { pool: pg.Pool }): { space: LiveSpace; revoke(): void } {
+  let revoked = false;
+  const lent = new Proxy(pool, {
+    get(target, key) {
+      if (revoked && typeof key === 'string' && key !== 'then') {
+        throw new PgspaceError('misuse', `space.pool of ${id.name} was used after its test ended; a test's space is its own only while the test runs`);
+      }
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { space: { ...spaceFacts(server, id, templates), pool: lent }, revoke: () => void (revoked = true) };
 }

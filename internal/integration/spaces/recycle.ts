@@ -1,10 +1,11 @@
 /**
  * Recycling a space: a passing test that changed only rows leaves a database
  * whose schema is still the template's. Putting its rows, sequences and large
- * objects back costs far less than dropping it and cloning a new one, and it
- * is then handed to a later test under a new role, a new password and a new
- * name, so each test still gets a fresh randomized user and a database in the
- * template's state.
+ * objects back costs far less than dropping it and cloning a new one. It is
+ * then handed to a later test with a new password, nothing left of its role's
+ * settings, and its pool's sessions made new (renewSession): warm sessions
+ * whose backends need not be forked again, in a database in the template's
+ * state.
  *
  * Whether a space is back in that state is decided, and the reset done, with
  * the server's whole view, never the role's: by the routine every template
@@ -14,11 +15,8 @@
  */
 import pg from 'pg';
 import { GUARD_SCHEMA } from '../templates/guard.js';
-import { pollUntil } from '../common/poll.js';
 import type { AdminDb } from '../server/server.js';
-import { databaseGrantSql, roleSql, type SpaceIdentity } from './spaces.js';
-import { newSpaceName } from '../common/names.js';
-import { randomPassword } from '../common/credentials.js';
+import { scramVerifier } from '../common/credentials.js';
 
 const q = pg.escapeIdentifier;
 
@@ -56,45 +54,28 @@ export async function resetSpace(client: pg.ClientBase): Promise<string | undefi
 }
 
 /**
- * Waits until the sessions `own` (the space pool's, closing) have left
- * database `name`. Throws if any other session is there: someone got in
- * after the reset, so the space cannot be trusted to be in the template state.
+ * Makes session `client` of a reset space, one its last test never used,
+ * what a new session of its role would be for the next test: pgspace's own
+ * settings for the reset (and any role) go. What stays is that plpgsql is
+ * loaded (its settings show in pg_settings), as after any PL/pgSQL call.
  */
-export async function awaitOwnSessionsGone(admin: AdminDb, name: string, own: number[]): Promise<void> {
-  await pollUntil(
-    `the sessions of ${name} to end`,
-    async () => {
-      // Client sessions only: an autovacuum worker may visit, and changes nothing a test can see.
-      const { rows } = await admin.query<{ pid: number }>(
-        `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend'`,
-        [name],
-      );
-      if (rows.some((r) => !own.includes(r.pid))) throw new Error("a session other than its pool's is in it");
-      return rows.length === 0 ? true : undefined;
-    },
-    { timeoutMs: 5_000, intervalMs: 2 },
-  );
+export async function renewSession(client: pg.ClientBase): Promise<void> {
+  await client.query('DISCARD ALL'); // cannot share a query: it refuses to run in a transaction block
+  await client.query('RESET ROLE');
 }
 
 /**
- * Hands a reset space to a new owner: a new role with a new password, and the
- * database renamed after it, in one transaction; the old role is dropped.
- * The database must have no sessions. The registry row follows the rename.
+ * Hands a reset space to the next test: its role may log in again, with a new
+ * password (an earlier test's no longer works), and nothing of its own
+ * settings (ALTER ROLE … SET, anywhere) is left; the registry row changes in
+ * the same transaction.
  */
-export async function reissueSpace(
-  admin: AdminDb,
-  old: string,
-  registryRenameSql: (from: string, to: string) => string,
-): Promise<SpaceIdentity> {
-  const id = { name: newSpaceName(), password: randomPassword() };
-  const [o, n] = [q(old), q(id.name)];
+export async function reissueSpace(admin: AdminDb, name: string, password: string, registrySql: string): Promise<void> {
+  const role = q(name);
   // One implicit transaction (a multi-statement query): all of it, or nothing.
   await admin.query(
-    `${roleSql(id)};
-     ALTER DATABASE ${o} RENAME TO ${n};
-     REVOKE ALL ON DATABASE ${n} FROM ${o}; ${databaseGrantSql(id.name)};
-     DROP ROLE ${o};
-     ${registryRenameSql(old, id.name)}`,
+    `ALTER ROLE ${role} LOGIN PASSWORD ${pg.escapeLiteral(scramVerifier(password))};
+     ALTER ROLE ${role} RESET ALL; ALTER ROLE ${role} IN DATABASE ${role} RESET ALL;
+     ${registrySql}`,
   );
-  return id;
 }
