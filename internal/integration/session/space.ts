@@ -55,7 +55,13 @@ function tcpHost(host: string): string {
 
 /** Names, URL, psql line and rendered config for a space called `name`. */
 export function spaceFacts(server: ServerSettings, id: SpaceIdentity, templates: ConfigTemplate[]): Omit<LiveSpace, 'pool'> {
-  const connection: SpaceConnection = { host: tcpHost(server.host), port: server.port, user: id.name, password: id.password, database: id.name };
+  const connection: SpaceConnection = {
+    host: tcpHost(server.host),
+    port: server.port,
+    user: id.name,
+    password: id.password,
+    database: id.name,
+  };
   const url = serverUrl(connection);
   return {
     name: id.name,
