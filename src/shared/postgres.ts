@@ -9,6 +9,22 @@ export interface DatabaseConfig {
   password: string;
 }
 
+/** What a service's adapters need of their database: queries, and a client for a transaction. */
+export type Database = Pick<pg.Pool, 'query' | 'connect'>;
+
+/**
+ * The service's database, wherever `source` points at the moment of each
+ * query: a test file that builds its service once gives every test its own
+ * database this way (`database: () => space.pool`, see the README's
+ * component tests), where production hands the service one pool.
+ */
+export function databaseFrom(source: () => Database): Database {
+  return {
+    query: ((...args: Parameters<pg.Pool['query']>) => source().query(...args)) as pg.Pool['query'],
+    connect: (() => source().connect()) as pg.Pool['connect'],
+  };
+}
+
 /** A connection pool for a service's database. */
 export function createPool(db: DatabaseConfig, max = 10): pg.Pool {
   const pool = new pg.Pool({ ...db, max, connectionTimeoutMillis: 5_000 });
@@ -18,7 +34,7 @@ export function createPool(db: DatabaseConfig, max = 10): pg.Pool {
 }
 
 /** Runs `work` in a transaction on one pooled client: COMMIT if it resolves, ROLLBACK if it throws. */
-export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(pool: Database, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');

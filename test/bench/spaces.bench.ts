@@ -27,6 +27,7 @@ import { clientConfig, type ServerSettings } from '../../internal/integration/se
 import { createSpace, createStrategy, dropSpace } from '../../internal/integration/spaces/spaces.js';
 import { loadTrainingsConfig } from '../../src/trainings/config.js';
 import { buildTrainingsService } from '../../src/trainings/service.js';
+import { componentSuites } from './component-suite.js';
 
 const SUITE_TESTS = Number(process.env.BENCH_TESTS ?? 300);
 const THROUGHPUT_SPACES = Number(process.env.BENCH_SPACES ?? 120);
@@ -309,6 +310,7 @@ async function main(): Promise<void> {
     await closeSession(); // startRun built the templates; the bench makes its own sessions
     const template = await new Session(run.server, run.id).template(migrators.trainings);
     console.log(`machine: ${machine()}`);
+    if (process.env.BENCH_ONLY === 'component') return await componentSuites(run, ROUNDS);
     console.log(`server:  ${await describeServer(run.server, Boolean(run.cluster))}`);
     console.log(
       `suite:   ${SUITE_TESTS} tests, each 3 inserts + 1 update + 2 selects, run serially; median of ${ROUNDS} interleaved rounds. ` +
@@ -364,6 +366,7 @@ async function main(): Promise<void> {
         `drop (c) ${(realMedian('c') / 1000).toFixed(2)} s, shared (d) ${(realMedian('d') / 1000).toFixed(2)} s, recycle (e) ${(realMedian('e') / 1000).toFixed(2)} s; ` +
         `a space per test / shared: drop ${ratio(realMedian('c'), realMedian('d'))}, recycle ${ratio(realMedian('e'), realMedian('d'))}`,
     );
+    await componentSuites(run, ROUNDS);
   } finally {
     await finishRun(run);
   }

@@ -1,6 +1,6 @@
 /** The trainings repository on Postgres (tables: hours, trainings; see ../migrations). */
 import type pg from 'pg';
-import { inTransaction } from '../../shared/postgres.js';
+import { inTransaction, type Database } from '../../shared/postgres.js';
 import type { Hour } from '../domain/hour.js';
 import type { Training } from '../domain/training.js';
 import type { TrainingsRepository, TrainingsUnitOfWork } from '../app/ports.js';
@@ -75,7 +75,7 @@ function unitOfWork(db: pg.ClientBase): TrainingsUnitOfWork {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A TrainingsRepository over a pool connected as the service's role. */
-export function postgresTrainingsRepository(pool: pg.Pool): TrainingsRepository {
+export function postgresTrainingsRepository(pool: Database): TrainingsRepository {
   return {
     transaction(work) {
       return inTransaction(pool, (client) => {

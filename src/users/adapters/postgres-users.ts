@@ -1,6 +1,6 @@
 /** Users' balances on Postgres (table: users; see ../migrations). */
 import type pg from 'pg';
-import { inTransaction } from '../../shared/postgres.js';
+import { inTransaction, type Database } from '../../shared/postgres.js';
 import { applyBalanceChange, UserNotFoundError } from '../domain/balance.js';
 
 /** Storage of users' training balances. */
@@ -12,7 +12,7 @@ export interface UsersRepository {
 }
 
 /** A UsersRepository over a pool connected as the service's role. */
-export function postgresUsersRepository(pool: pg.Pool): UsersRepository {
+export function postgresUsersRepository(pool: Database): UsersRepository {
   return {
     async balance(userId) {
       const { rows } = await pool.query<{ balance: number }>('SELECT balance FROM users WHERE id = $1', [userId]);
