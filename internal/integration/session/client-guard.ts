@@ -16,6 +16,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { isConnectionLost } from '../common/connection-errors.js';
 import { SPACE_PREFIX } from '../common/names.js';
@@ -44,20 +45,29 @@ const open = new Map<string, Map<pg.Client, { site: string; via?: string }>>(); 
 const closedByPgspace = new WeakSet<pg.Client>();
 const PATCHED = Symbol.for('pgspace.clientGuard');
 
+const seen = new Map<string, boolean>();
+/** Whether `file` exists, asked once per file: callSite runs on every space.pool query. */
+function shipped(file: string): boolean {
+  let exists = seen.get(file);
+  if (exists === undefined) seen.set(file, (exists = existsSync(file)));
+  return exists;
+}
+
 /** The first stack frame outside pg, node internals and this helper: the user's line. */
 export function callSite(stack = new Error().stack): string {
   const frames = (stack ?? '').split('\n').slice(1);
   const here = path.dirname(path.dirname(new URL(import.meta.url).pathname));
   const location = frames
     .filter((f) => !f.includes('node_modules') && !f.includes('node:') && !f.includes(here) && /:\d+:\d+\)?$/.test(f))
-    .map((f) =>
-      f
+    .map((f) => {
+      const location = f
         .trim()
         .replace(/^at (.*\()?/, '')
-        .replace(/\)$/, '')
-        .replace(/^file:\/\//, ''),
-    )
-    .find((l) => existsSync(l.replace(/:\d+:\d+$/, ''))); // a library's source map may name files it does not ship
+        .replace(/\)$/, '');
+      const at = /:\d+:\d+$/.exec(location)![0];
+      return location.startsWith('file://') ? fileURLToPath(location.slice(0, -at.length)) + at : location;
+    })
+    .find((l) => shipped(l.replace(/:\d+:\d+$/, ''))); // a library's source map may name files it does not ship
   return location ? path.relative(process.cwd(), location) : 'an unknown place';
 }
 

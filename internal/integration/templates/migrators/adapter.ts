@@ -12,6 +12,8 @@ export interface ToolMigration {
   tool: string;
   /** Every file or directory the tool reads: its migrations, its config file. */
   files(): Promise<string[]>;
+  /** The adapter's settings that change what it builds or records (table names, environment): they join the hash. */
+  settings?: unknown;
   /**
    * Runs the migrations through `client` (see Migrator.migrate). `failed()` is the text of the first
    * statement that failed, for placing the server's error position; a thrown error is reported as
@@ -29,7 +31,11 @@ export function toolMigrator(migration: ToolMigration, options: MigratorOptions 
   const inputs = (options.inputs ?? []).map((i) => path.resolve(i));
   return {
     hash: async () =>
-      fingerprint(process.cwd(), [...(await migration.files()), ...inputs], `${migration.tool}\0${options.setup?.toString() ?? ''}`),
+      fingerprint(
+        process.cwd(),
+        [...(await migration.files()), ...inputs],
+        `${migration.tool}\0${JSON.stringify(migration.settings ?? null)}\0${options.setup?.toString() ?? ''}`,
+      ),
     setup: options.setup,
     async migrate(client) {
       const track: { current?: string } = {};

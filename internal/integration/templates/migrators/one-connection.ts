@@ -48,7 +48,7 @@ export function onePool(client: pg.Client, tool: string): OnePool {
         reject(
           new PgspaceError(
             'schema',
-            `${tool} asked for a second connection while it held the only one pgspace gives migrations; it cannot migrate over one connection`,
+            `${tool} waited ${HOLD_LIMIT_MS / 1000} s for the only connection pgspace gives migrations: it asked for a second one while it held it, or never gave it back`,
           ),
         );
       }, HOLD_LIMIT_MS);
@@ -56,17 +56,19 @@ export function onePool(client: pg.Client, tool: string): OnePool {
       waiting.push(go);
     }).then(() => {
       let released = false;
-      return Object.assign(client, {
-        release: () => {
-          if (!released) ((released = true), release());
-        },
-      }) as Held;
+      const give = () => {
+        if (!released) ((released = true), release());
+      };
+      return Object.assign(client, { release: give }) as Held;
     });
   const pool: OnePool = {
     connect(callback?: ConnectCallback) {
       if (!callback) return take();
       take().then(
-        (c) => callback(undefined, c, () => c.release()),
+        (c) => {
+          const give = c.release; // this holder's: a later take replaces client.release
+          callback(undefined, c, () => give());
+        },
         (err: Error) => callback(err),
       );
       return undefined as never;

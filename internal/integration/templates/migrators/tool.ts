@@ -2,14 +2,15 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { PgspaceError } from '../../common/errors.js';
+import { PgspaceError, messageOf } from '../../common/errors.js';
 
 /** Where `specifier` resolves from directory `dir`, or undefined. */
 function resolveFrom(dir: string, specifier: string): string | undefined {
   try {
     return createRequire(path.join(path.resolve(dir), 'noop.js')).resolve(specifier);
-  } catch {
-    return undefined;
+  } catch (err) {
+    if ((err as { code?: string }).code === 'MODULE_NOT_FOUND') return undefined;
+    throw new PgspaceError('schema', `cannot load ${specifier} from ${dir}: ${messageOf(err)}`, { cause: err }); // there, but not loadable
   }
 }
 

@@ -30,7 +30,10 @@ type DrizzleMigrate = {
 /** The SQL files of the folder, to say which one a failing statement came from. */
 async function sqlFiles(dir: string): Promise<string[]> {
   const entries = await fs.readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => e.isFile() && e.name.endsWith('.sql')).map((e) => path.join(e.parentPath, e.name));
+  return entries
+    .filter((e) => e.isFile() && e.name.endsWith('.sql'))
+    .map((e) => path.join(e.parentPath, e.name))
+    .sort(); // migration order, so a statement two files share is put on the first that ran it
 }
 
 /**
@@ -45,6 +48,7 @@ export function drizzle(dir = 'drizzle', options: DrizzleOptions = {}): Migrator
   return toolMigrator(
     {
       tool: 'drizzle',
+      settings: { table: options.migrationsTable, schema: options.migrationsSchema },
       files: async () => [absolute],
       async migrate(client, track) {
         const { drizzle: connect } = await loadTool<DrizzleFactory>('drizzle', 'drizzle-orm', 'drizzle-orm/node-postgres', absolute);

@@ -68,6 +68,7 @@ export function knex(dirOrKnexfile = 'knexfile.js', options: KnexOptions = {}): 
   return toolMigrator(
     {
       tool: 'knex',
+      settings: { environment },
       files: async () => {
         const { directories, knexfile } = await read();
         return knexfile ? [knexfile, ...directories] : directories;

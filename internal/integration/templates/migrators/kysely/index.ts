@@ -52,6 +52,7 @@ export function kysely(dir = 'migrations', options: KyselyOptions = {}): Migrato
   return toolMigrator(
     {
       tool: 'kysely',
+      settings,
       files: async () => [absolute],
       async migrate(client, track) {
         const k = await loadTool<KyselyModule>('kysely', 'kysely', 'kysely', absolute);

@@ -56,12 +56,15 @@ async function migrationClasses(dir: string, track: { current?: string }): Promi
     for (const value of Object.values(exported)) {
       const migration = value as MigrationClass;
       if (typeof migration !== 'function' || typeof migration.prototype?.up !== 'function') continue;
-      const up = migration.prototype.up;
-      migration.prototype.up = function (this: unknown, runner: unknown) {
-        track.current = file;
-        return up.call(this, runner);
+      // A subclass notes the file when it runs, leaving the loaded class as it is (it may be built again).
+      const Tracked = class extends (migration as new () => { up(runner: unknown): Promise<unknown> }) {
+        override up(runner: unknown) {
+          track.current = file;
+          return super.up(runner);
+        }
       };
-      classes.push(migration);
+      Object.defineProperty(Tracked, 'name', { value: migration.name });
+      classes.push(Tracked as unknown as MigrationClass);
     }
   }
   return classes;
@@ -79,6 +82,7 @@ export function typeorm(dir = 'src/migrations', options: TypeormOptions = {}): M
   return toolMigrator(
     {
       tool: 'typeorm',
+      settings: { table: options.migrationsTableName, mode: options.migrationsTransactionMode },
       files: async () => [absolute],
       async migrate(client, track) {
         const { DataSource } = await loadTool<TypeormModule>('typeorm', 'typeorm', 'typeorm', absolute);
