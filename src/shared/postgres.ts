@@ -10,7 +10,10 @@ export interface DatabaseConfig {
 }
 
 /** What a service's adapters need of their database: queries, and a client for a transaction. */
-export type Database = Pick<pg.Pool, 'query' | 'connect'>;
+export interface Database {
+  query: pg.Pool['query'];
+  connect(): Promise<pg.PoolClient>;
+}
 
 /**
  * The service's database, wherever `source` points at the moment of each
@@ -21,7 +24,7 @@ export type Database = Pick<pg.Pool, 'query' | 'connect'>;
 export function databaseFrom(source: () => Database): Database {
   return {
     query: ((...args: Parameters<pg.Pool['query']>) => source().query(...args)) as pg.Pool['query'],
-    connect: (() => source().connect()) as pg.Pool['connect'],
+    connect: () => source().connect(),
   };
 }
 

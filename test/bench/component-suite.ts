@@ -53,8 +53,17 @@ async function journey(api: FastifyInstance, i: number): Promise<void> {
   const expect = (what: string, got: number, want: number) => {
     if (got !== want) throw new Error(`journey ${i}: ${what} answered ${got}, expected ${want}`);
   };
-  expect('publish', (await api.inject({ method: 'PUT', url: '/trainer/hours', headers: trainer, payload: { hours: HOURS } })).statusCode, 204);
-  const booked = await api.inject({ method: 'POST', url: '/trainings', headers: ann, payload: { trainerId: trainer['x-user-id'], startsAt: HOURS[0] } });
+  expect(
+    'publish',
+    (await api.inject({ method: 'PUT', url: '/trainer/hours', headers: trainer, payload: { hours: HOURS } })).statusCode,
+    204,
+  );
+  const booked = await api.inject({
+    method: 'POST',
+    url: '/trainings',
+    headers: ann,
+    payload: { trainerId: trainer['x-user-id'], startsAt: HOURS[0] },
+  });
   expect('book', booked.statusCode, 201);
   const listed = await api.inject({ method: 'GET', url: '/trainings', headers: ann });
   expect('list', listed.statusCode, 200);
@@ -62,7 +71,10 @@ async function journey(api: FastifyInstance, i: number): Promise<void> {
   const cancelled = await api.inject({ method: 'DELETE', url: `/trainings/${id}`, headers: ann });
   expect('cancel', cancelled.statusCode, 200);
   if (!(cancelled.json() as { refunded: boolean }).refunded) throw new Error(`journey ${i}: an early cancellation was not refunded`);
-  const free = await api.inject({ method: 'GET', url: `/trainers/${trainer['x-user-id']}/hours?from=2030-01-08T00:00:00Z&to=2030-01-10T00:00:00Z` });
+  const free = await api.inject({
+    method: 'GET',
+    url: `/trainers/${trainer['x-user-id']}/hours?from=2030-01-08T00:00:00Z&to=2030-01-10T00:00:00Z`,
+  });
   expect('free hours', free.statusCode, 200);
   if ((free.json() as { hours: string[] }).hours.length !== 2) throw new Error(`journey ${i}: expected both hours free again`);
 }
@@ -231,7 +243,15 @@ export async function componentSuites(run: Run, rounds: number): Promise<void> {
   console.log(`|${header.map(() => '---').join('|')}|`);
   for (const mode of MODES) {
     const s = median(mode);
-    const cells = [mode.label, `${(s.wallMs / 1000).toFixed(2)} s`, `${(s.wallMs / shared).toFixed(2)}×`, ms(s.acquire), ms(s.build), ms(s.body), ms(s.close)];
+    const cells = [
+      mode.label,
+      `${(s.wallMs / 1000).toFixed(2)} s`,
+      `${(s.wallMs / shared).toFixed(2)}×`,
+      ms(s.acquire),
+      ms(s.build),
+      ms(s.body),
+      ms(s.close),
+    ];
     cells.push(s.serverCpu === undefined ? 'n/a' : ms(s.serverCpu), ms(s.nodeCpu));
     console.log(`| ${cells.join(' | ')} |`);
   }

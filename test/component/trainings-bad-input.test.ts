@@ -226,6 +226,7 @@ const cases: Record<string, HostileCase<Ctx>[]> = {
   'anything else': [{ name: 'an unknown route', request: hours('/nope'), status: 404, code: 'not-found' }],
 };
 
+// One service for the file, each test's queries in its own space (README, "Component tests").
 describe('trainings API: hostile input', function () {
   let space: Space;
   let http: OutboundHttp;
@@ -236,8 +237,9 @@ describe('trainings API: hostile input', function () {
     space = await newSpace(this);
     http = interceptOutboundHttp();
     users = mockUsersService(http);
-    ctx.api = buildTrainingsService(loadTrainingsConfig({ ...space.config.trainings, TRAININGS_USERS_URL: users.url }), {
+    ctx.api ??= buildTrainingsService(loadTrainingsConfig({ ...space.config.trainings, TRAININGS_USERS_URL: users.url }), {
       clock: { now: () => now },
+      database: () => space.pool,
     });
     // Something to break: two published hours, one of them booked by ann.
     users.balances.set('ann', 5);
@@ -247,8 +249,11 @@ describe('trainings API: hostile input', function () {
   });
 
   afterEach(async function () {
-    await ctx.api.close();
     await http.close();
+  });
+
+  after(async function () {
+    await ctx.api?.close();
   });
 
   for (const [route, list] of Object.entries(cases)) {

@@ -62,19 +62,20 @@ const cases: Record<string, HostileCase<FastifyInstance>[]> = {
   ],
 };
 
+// One service for the file, each test's queries in its own space (README, "Component tests").
 describe('users API: hostile input', function () {
   let space: Space;
   let api: FastifyInstance;
 
   beforeEach(async function () {
     space = await newSpace(this, { migrator: migrators.users });
-    api = buildUsersService(loadUsersConfig(space.config.users!));
+    api ??= buildUsersService(loadUsersConfig(space.config.users!), { database: () => space.pool });
     // ann is 500 short of the limit; rich has a balance no top-up could ever reach, put there directly; poor has none left.
     await space.pool.query(`INSERT INTO users (id, balance) VALUES ('ann', $1), ('rich', 2147483000), ('poor', 0)`, [MAX_BALANCE - 500]);
   });
 
-  afterEach(async function () {
-    await api.close();
+  after(async function () {
+    await api?.close();
   });
 
   for (const [route, list] of Object.entries(cases)) {

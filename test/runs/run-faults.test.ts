@@ -67,7 +67,7 @@ describe('a test run under faults', function () {
     });
   });
 
-  it('runs the rest of the file when a test leaks a client, a connection or a transaction, and names the test', async function () {
+  it('runs the rest of the file when a test leaks a client, a connection, a transaction, a Knex or a TypeORM DataSource, and names the test and the fix', async function () {
     const run = await runMocha('test/fixtures/leaks.fixture.ts');
     expect(run.code, run.output).to.equal(0);
     expect(count(run.output, /^RAN \d+$/m), run.output).to.equal(10);
@@ -76,10 +76,17 @@ describe('a test run under faults', function () {
       new RegExp(
         `warning: "a fixture that leaks ${test}" left 1 connection\\(s\\) to its space open; pgspace closed them:\\n  - ${what}.*from test/fixtures/leaks\\.fixture\\.ts:${line}:`,
       );
-    expect(run.output).to.match(warning('leaks a pool client', 'a client taken from space.pool and never released \\(idle\\)', 11));
-    expect(run.output).to.match(warning('leaks a client of its own', 'a pg.Client never ended \\(idle\\)', 18));
+    expect(run.output).to.match(warning('leaks a pool client', 'a client taken from space.pool and never released \\(idle\\)', 13));
+    expect(run.output).to.match(warning('leaks a client of its own', 'a pg.Client never ended \\(idle\\)', 20));
     expect(run.output).to.match(
-      warning('leaks an open transaction', 'a pg.Client never ended \\(idle in transaction, last: INSERT INTO hours', 24),
+      warning('leaks an open transaction', 'a pg.Client never ended \\(idle in transaction, last: INSERT INTO hours', 26),
+    );
+    // A client library's connections: named, with how that library is closed.
+    expect(run.output).to.match(
+      /warning: "a fixture that leaks leaks a Knex instance" left 1 connection\(s\)[^\n]*\n {2}- a pg\.Client never ended \(idle\), from [^\n]*\(opened by Knex\)\n {2}Close what opened them \(await knex\.destroy\(\)\); release pool clients/,
+    );
+    expect(run.output).to.match(
+      /warning: "a fixture that leaks leaks a TypeORM DataSource" left 1 connection\(s\)[^\n]*\n {2}- a client of a pg\.Pool never ended \(idle\), from test\/fixtures\/leaks\.fixture\.ts:\d+:\d+ \(opened by TypeORM\)\n {2}Close what opened them \(await dataSource\.destroy\(\)\)/,
     );
   });
 
@@ -157,7 +164,7 @@ describe('a test run under faults', function () {
       const failed = await runMocha('test/fixtures/fails.fixture.ts', OWN_SERVER);
       expect(failed.code, failed.output).to.equal(1);
       const url = /psql '([^']+)'/.exec(failed.output)![1]!;
-      const dir = decodeURIComponent(/host=([^&]+)/.exec(url)![1]!);
+      const dir = /kept for failing tests on the embedded Postgres at (\S+) \(port/.exec(failed.output)![1]!;
       const alive = () => postmasterPid(path.join(dir, 'data')) !== undefined;
       expect(alive()).to.equal(true);
 

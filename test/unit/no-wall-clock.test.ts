@@ -34,7 +34,8 @@ describe('the wall clock', function () {
   });
 
   it('is read by the service in one place: the default clock its tests replace', function () {
-    expect(wallClockReads(sources('src'))).to.deep.equal([`${DEFAULT_CLOCK.file}:28: ${DEFAULT_CLOCK.line}`]);
+    const reads = wallClockReads(sources('src')).map((read) => read.replace(/:\d+: /, ': ')); // wherever the line moves
+    expect(reads).to.deep.equal([`${DEFAULT_CLOCK.file}: ${DEFAULT_CLOCK.line}`]);
   });
 
   it('is recognised in every spelling the check looks for', function () {

@@ -4,26 +4,28 @@
  * A runner binding awaits loadTrace() in a hook before its tests, then uses
  * trace() where it cannot wait.
  */
+import { processWide } from '../common/process-wide.js';
+
 type TracePlugin = typeof import('../trace/plugin.js');
 
-let loading: Promise<TracePlugin | undefined> | undefined;
-let loaded: TracePlugin | undefined;
+// Process-wide, so that every copy of this module sees the one plug-in (common/process-wide.ts).
+const state = processWide('tracePlugin', () => ({}) as { loading?: Promise<TracePlugin | undefined>; loaded?: TracePlugin });
 
 /** The trace plug-in, loaded and installed in this process on the first call; undefined when the run does not trace. */
 export function loadTrace(): Promise<TracePlugin | undefined> {
-  loading ??=
+  state.loading ??=
     process.env.PGSPACE_TRACE === '0'
       ? Promise.resolve(undefined)
       : import('../trace/plugin.js').then((plugin) => {
           plugin.installTrace();
-          return (loaded = plugin);
+          return (state.loaded = plugin);
         });
-  return loading;
+  return state.loading;
 }
 
 /** The trace plug-in once loadTrace() has resolved; undefined before, or when the run does not trace. */
 export function trace(): TracePlugin | undefined {
-  return loaded;
+  return state.loaded;
 }
 
 /**
@@ -34,5 +36,5 @@ export function trace(): TracePlugin | undefined {
  *     buildService(config, { logger: { level: 'info', stream: traceLogStream() } })
  */
 export function traceLogStream(): { write(line: string): void } {
-  return { write: (line: string) => loaded?.recordLogLine(line) };
+  return { write: (line: string) => state.loaded?.recordLogLine(line) };
 }

@@ -13,8 +13,10 @@
  * pgspace closed the client; other errors it rethrows when it is the only
  * listener, exactly as an unlistened error would.
  */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { isConnectionLost } from '../common/connection-errors.js';
 import { SPACE_PREFIX } from '../common/names.js';
@@ -26,22 +28,47 @@ export interface OpenClient {
   site: string;
   /** 'space.pool': taken from the space's pool and not released; 'pool': a client of some other pg.Pool; 'client': a pg.Client. */
   kind: 'space.pool' | 'pool' | 'client';
+  /** The client library that opened it, and how that library is closed (`Knex: await knex.destroy()`), when pgspace knows it. */
+  via?: string;
 }
 
-const open = new Map<string, Map<pg.Client, string>>(); // database -> client -> site
+/** Libraries that open pg clients of their own, found in the stack of connect(), and how each is closed. */
+const LIBRARIES: [RegExp, string][] = [
+  [/node_modules[\\/]knex[\\/]/, 'Knex: await knex.destroy()'],
+  [/node_modules[\\/]typeorm[\\/]|at (PostgresDriver|DataSource)\./, 'TypeORM: await dataSource.destroy()'], // its source maps point outside node_modules
+  [/node_modules[\\/]@prisma[\\/]/, 'Prisma: await prisma.$disconnect()'],
+  [/node_modules[\\/]kysely[\\/]/, 'Kysely: await db.destroy()'],
+  [/node_modules[\\/]drizzle-orm[\\/]/, 'Drizzle: await db.$client.end()'],
+];
+
+const open = new Map<string, Map<pg.Client, { site: string; via?: string }>>(); // database -> client -> where it came from
 const closedByPgspace = new WeakSet<pg.Client>();
 const PATCHED = Symbol.for('pgspace.clientGuard');
 
+const seen = new Map<string, boolean>();
+/** Whether `file` exists, asked once per file: callSite runs on every space.pool query. */
+function shipped(file: string): boolean {
+  let exists = seen.get(file);
+  if (exists === undefined) seen.set(file, (exists = existsSync(file)));
+  return exists;
+}
+
 /** The first stack frame outside pg, node internals and this helper: the user's line. */
-export function callSite(): string {
-  const frames = (new Error().stack ?? '').split('\n').slice(1);
+export function callSite(stack = new Error().stack): string {
+  const frames = (stack ?? '').split('\n').slice(1);
   const here = path.dirname(path.dirname(new URL(import.meta.url).pathname));
-  const frame = frames.find((f) => !f.includes('node_modules') && !f.includes('node:') && !f.includes(here) && /:\d+:\d+\)?$/.test(f));
-  const location = frame
-    ?.trim()
-    .replace(/^at (.*\()?/, '')
-    .replace(/\)$/, '');
-  return location ? path.relative(process.cwd(), location.replace(/^file:\/\//, '')) : 'an unknown place';
+  const location = frames
+    .filter((f) => !f.includes('node_modules') && !f.includes('node:') && !f.includes(here) && /:\d+:\d+\)?$/.test(f))
+    .map((f) => {
+      const location = f
+        .trim()
+        .replace(/^at (.*\()?/, '')
+        .replace(/\)$/, '');
+      const at = /:\d+:\d+$/.exec(location)![0];
+      return location.startsWith('file://') ? fileURLToPath(location.slice(0, -at.length)) + at : location;
+    })
+    .find((l) => shipped(l.replace(/:\d+:\d+$/, ''))); // a library's source map may name files it does not ship
+  return location ? path.relative(process.cwd(), location) : 'an unknown place';
 }
 
 function track(client: pg.Client & { database?: string }): void {
@@ -49,7 +76,11 @@ function track(client: pg.Client & { database?: string }): void {
   if (typeof database !== 'string' || !database.startsWith(SPACE_PREFIX)) return;
   let clients = open.get(database);
   if (!clients) open.set(database, (clients = new Map()));
-  clients.set(client, callSite());
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = Math.max(limit, 40); // deep enough to see through a library's pool to the test
+  const stack = new Error().stack;
+  Error.stackTraceLimit = limit;
+  clients.set(client, { site: callSite(stack), via: LIBRARIES.find(([frame]) => frame.test(stack ?? ''))?.[1] });
   client.on('error', function guard(this: pg.Client, err: Error) {
     // A lost connection also fails the query in progress, which is what the test sees;
     // the event itself would only turn up as an uncaught error in whatever test runs then.
@@ -99,13 +130,13 @@ export function pgClientClasses(): (typeof pg.Client)[] {
  */
 export function openClients(database: string, ownPool: ReadonlySet<pg.Client>, checkedOut: ReadonlyMap<pg.Client, string>): OpenClient[] {
   const found: OpenClient[] = [];
-  for (const [client, site] of open.get(database) ?? []) {
+  for (const [client, { site, via }] of open.get(database) ?? []) {
     if ((client as pg.Client & { _ending?: boolean })._ending) continue; // end() called: on its way out
     if (ownPool.has(client)) {
       const taken = checkedOut.get(client);
       if (taken !== undefined) found.push({ client, site: taken, kind: 'space.pool' });
     } else {
-      found.push({ client, site, kind: typeof (client as { release?: unknown }).release === 'function' ? 'pool' : 'client' });
+      found.push({ client, site, via, kind: typeof (client as { release?: unknown }).release === 'function' ? 'pool' : 'client' });
     }
   }
   return found;

@@ -3,6 +3,7 @@
  * the trace (trace/plugin.ts) is such a listener, and the session knows
  * nothing of it. One listener at a time; none by default.
  */
+import { processWide } from '../common/process-wide.js';
 
 /** A space as a listener sees it. */
 export interface SpaceSeen {
@@ -20,20 +21,21 @@ export interface SpaceListener {
   released?(database: string, kept?: { name: string; psql: string }): void;
 }
 
-let listener: SpaceListener = {};
+// Process-wide: the trace plug-in and the session may be different copies of this module.
+const state = processWide('spaceListener', () => ({ listener: {} as SpaceListener }));
 
 /** Makes `next` the listener (replacing any other). */
 export function listenToSpaces(next: SpaceListener): void {
-  listener = next;
+  state.listener = next;
 }
 
 /** Tells the listener a test asks for a space; call the result with the space once it has one. */
 export function acquiring(): (space: SpaceSeen) => void {
-  const acquired = listener.acquiring?.();
+  const acquired = state.listener.acquiring?.();
   return (space) => acquired?.(space);
 }
 
 /** Tells the listener a test is done with the space of `database`. */
 export function released(database: string, kept?: { name: string; psql: string }): void {
-  listener.released?.(database, kept);
+  state.listener.released?.(database, kept);
 }

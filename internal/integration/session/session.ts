@@ -440,11 +440,12 @@ export class Session {
     const lines = leaks.map((l, i) => {
       const act = activity.get(pids[i]!);
       const state = act ? ` (${act.state}${act.state === 'idle in transaction' ? `, last: ${act.query.replace(/\s+/g, ' ')}` : ''})` : '';
-      return `  - ${what[l.kind]}${state}, from ${l.site}`;
+      return `  - ${what[l.kind]}${state}, from ${l.site}${l.via ? ` (opened by ${l.via.split(':')[0]})` : ''}`;
     });
+    const vias = [...new Set(leaks.flatMap((l) => (l.via ? [l.via.slice(l.via.indexOf(':') + 2)] : [])))];
     return (
       `pgspace: warning: "${title}" left ${leaks.length} connection(s) to its space open; pgspace closed them:\n${lines.join('\n')}\n` +
-      '  Release pool clients (client.release()), end clients (await client.end()) and close services (await app.close()) in the test or an afterEach.'
+      `  ${vias.length > 0 ? `Close what opened them (${vias.join(', ')}); r` : 'R'}elease pool clients (client.release()), end clients (await client.end()) and close services (await app.close()) in the test or an afterEach.`
     );
   }
 

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { PgspaceError } from '../common/errors.js';
 import { callSite } from './client-guard.js';
 import { renderConfig, type ConfigTemplate } from '../config/config-templates.js';
+import { isClusterDir } from '../embedded/diagnosis.js';
 import { serverUrl, type ServerSettings } from '../server/server.js';
 import type { SpaceIdentity } from '../spaces/spaces.js';
 
@@ -12,17 +13,33 @@ export interface Space {
   readonly role: string;
   readonly database: string;
   readonly password: string;
-  /** Server host (or unix socket directory) and port. */
+  /** Server host (or unix socket directory: the embedded server's fastest way in) and port. */
   readonly host: string;
   readonly port: number;
-  /** `postgresql://` URL that logs in as the space's role. */
+  /**
+   * `postgresql://role:password@host:port/database`, logging in as the space's role, that every
+   * client accepts: WHATWG `new URL()`, pg, Knex, Prisma, Drizzle, TypeORM, psql. On the embedded
+   * server it goes over TCP (127.0.0.1, password checked); only a server you name by a unix socket
+   * (`PGHOST=/run/postgresql`) gets libpq's `?host=` form.
+   */
   readonly url: string;
+  /** The same as `url`, as an object for clients that take one (`{ connection }`, `new pg.Client(...)`). */
+  readonly connection: Readonly<SpaceConnection>;
   /** A pool connected as the space's role (not as a superuser). Closed by the helper. */
   readonly pool: pg.Pool;
   /** Every `config.d/<name>.env` rendered for this space and parsed: `config.<name>.<VAR>`. */
   readonly config: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /** A copy-paste shell command that opens psql in this space. */
   readonly psql: string;
+}
+
+/** Where and who to log in as, for clients that take an object. */
+export interface SpaceConnection {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
 }
 
 /** The helper's mutable view of a Space: keeping a space renames it. */
@@ -32,10 +49,21 @@ function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
+/** The embedded server listens on 127.0.0.1 too (sealed the same way, with passwords): every client can reach it there. */
+function tcpHost(host: string): string {
+  return isClusterDir(host) ? '127.0.0.1' : host;
+}
+
 /** Names, URL, psql line and rendered config for a space called `name`. */
 export function spaceFacts(server: ServerSettings, id: SpaceIdentity, templates: ConfigTemplate[]): Omit<LiveSpace, 'pool'> {
-  const login: ServerSettings = { host: server.host, port: server.port, user: id.name, password: id.password, database: id.name };
-  const url = serverUrl(login);
+  const connection: SpaceConnection = {
+    host: tcpHost(server.host),
+    port: server.port,
+    user: id.name,
+    password: id.password,
+    database: id.name,
+  };
+  const url = serverUrl(connection);
   return {
     name: id.name,
     role: id.name,
@@ -44,6 +72,7 @@ export function spaceFacts(server: ServerSettings, id: SpaceIdentity, templates:
     host: server.host,
     port: server.port,
     url,
+    connection,
     psql: `psql ${shellQuote(url)}`,
     config: renderConfig(templates, {
       database: id.name,

@@ -1,42 +1,53 @@
-import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { runner, jiti, type MigrationBuilder } from 'node-pg-migrate';
 import pg from 'pg';
 import { PgspaceError, messageOf } from '../common/errors.js';
 import { OWNER_ROLE } from '../common/names.js';
+import { fingerprint } from './fingerprint.js';
 import { errorPlace, runScript, showPlace } from './sql-script.js';
 
 /**
- * Puts a schema into a database. The helper migrates a template database once
- * per distinct `hash()` and clones it for every space, so `hash` must change
- * whenever the resulting schema would (e.g. a hash of every file it reads).
+ * Puts a schema into a database: what every schema (`nodePgMigrate`, `prisma`, `drizzle`, `knex`,
+ * `kysely`, `typeorm`, or your own) is. The helper builds a template database once per distinct
+ * `hash()` and server, runs `setup` then `migrate` in it, and clones it for every space.
+ *
+ * - `hash()` must change whenever the schema would: hash every file the migrations are made of or
+ *   read (see `fingerprint`). A file left out means a stale template on a server that keeps them.
+ * - `setup(admin)`, optional, runs first, as the admin (a superuser), in the template database:
+ *   for what only a superuser may do (`CREATE EXTENSION pg_stat_statements`, roles the schema's
+ *   GRANTs name). Its source text should join the hash.
+ * - `migrate(client)` runs the migrations through `client`: one connection, already open, to the
+ *   template database, acting as `pgspace_owner`, the NOLOGIN role that owns every object (each
+ *   space's role is a member). That role cannot log in, so a tool that wants a URL, its own
+ *   connection or a pool is handed this one connection instead: the adapters in
+ *   `templates/migrators/` show how (Knex's `connectionPool`, Kysely's `PostgresDialect` pool,
+ *   TypeORM's `driver`, Drizzle's `drizzle({ client })`). Do not end it, and do not `RESET ROLE`.
+ *   Throw to fail the build: nothing is left behind, and every test of the schema fails with the
+ *   message (a `PgspaceError` is shown as it is, anything else after "migration … failed:").
  */
 export interface Migrator {
   /** A stable fingerprint of everything that determines the schema. */
   hash(): Promise<string>;
-  /**
-   * Runs first, as the admin (a superuser), in the template database: for what
-   * only a superuser may do, e.g. `CREATE EXTENSION pg_stat_statements`.
-   */
+  /** Runs first, as the admin (a superuser), in the template database. */
   setup?(admin: pg.Client): Promise<void>;
-  /**
-   * Applies the schema through `client`, connected to the template database
-   * as the role that will own every object (`pgspace_owner`; spaces are its members).
-   */
+  /** Applies the schema through `client`: one connection to the template database, as the owner role. */
   migrate(client: pg.Client): Promise<void>;
 }
 
-/** Options of nodePgMigrate. */
-export interface NodePgMigrateOptions {
+/** What every adapter takes besides where its migrations are. */
+export interface MigratorOptions {
   /**
-   * Other files or directories the migrations read (e.g. `pgm.sql(readFileSync(...))`):
+   * Other files or directories the migrations read (e.g. `readFileSync(...)` in a migration):
    * their contents join the hash, so changing one rebuilds the template.
    */
   inputs?: string[];
   /** See Migrator.setup; its source text joins the hash. */
   setup?: (admin: pg.Client) => Promise<void>;
 }
+
+/** Options of nodePgMigrate. */
+export type NodePgMigrateOptions = MigratorOptions;
 
 type MigrationAction = (pgm: MigrationBuilder, done?: () => void) => Promise<void> | void;
 
@@ -48,21 +59,8 @@ async function readDir(dir: string): Promise<string[]> {
   }
 }
 
-/** Every file under `target` (a file or a directory), sorted, as absolute paths. */
-async function filesUnder(target: string): Promise<string[]> {
-  const stat = await fs.stat(target).catch((err: unknown) => {
-    throw new PgspaceError('schema', `cannot read the migration input ${target}: ${messageOf(err)}`);
-  });
-  if (!stat.isDirectory()) return [target];
-  const entries = await fs.readdir(target, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile())
-    .map((e) => path.join(e.parentPath, e.name))
-    .sort();
-}
-
 /** Sends every query through `client` and remembers the text of the first that failed (to place a SQL error's `position`). */
-function recordingFailures(client: pg.Client): { failed: () => string; restore: () => void } {
+export function recordingFailures(client: pg.Client): { failed: () => string; restore: () => void } {
   const query = client.query;
   let failed = '';
   client.query = function (this: pg.Client, ...args: unknown[]) {
@@ -88,17 +86,8 @@ export function nodePgMigrate(dir: string, options: NodePgMigrateOptions = {}): 
   const inputs = (options.inputs ?? []).map((i) => path.resolve(i));
   return {
     async hash() {
-      const digest = createHash('sha256');
       await readDir(absolute);
-      for (const file of [...(await filesUnder(absolute)), ...(await Promise.all(inputs.map(filesUnder))).flat()]) {
-        digest
-          .update(path.relative(absolute, file))
-          .update('\0')
-          .update(await fs.readFile(file))
-          .update('\0');
-      }
-      digest.update(options.setup?.toString() ?? '');
-      return digest.digest('hex');
+      return fingerprint(absolute, [absolute, ...inputs], options.setup?.toString());
     },
     setup: options.setup,
     async migrate(client) {
