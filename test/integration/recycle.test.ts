@@ -27,7 +27,9 @@ async function nameOf(oid: number): Promise<string | undefined> {
 
 /** How many tests held space `name` before its present one (its lineage in the registry); 0 for a fresh clone. */
 async function timesRecycled(name: string): Promise<number> {
-  const { rows } = await adminQuery<{ n: number | null }>(`SELECT (lineage->>'count')::int AS n FROM pgspace.spaces WHERE name = $1`, [name]);
+  const { rows } = await adminQuery<{ n: number | null }>(`SELECT (lineage->>'count')::int AS n FROM pgspace.spaces WHERE name = $1`, [
+    name,
+  ]);
   return rows[0]?.n ?? 0;
 }
 
@@ -148,18 +150,27 @@ function recyclingOf(
         await client.end().catch(() => undefined);
         return result;
       };
-      expect(await login(old!.password), 'the earlier test\'s password').to.equal('28P01');
+      expect(await login(old!.password), "the earlier test's password").to.equal('28P01');
       expect(await login(next!.space.password), 'the new one').to.equal('connected');
-      expect(() => old!.pool.query('SELECT 1')).to.throw(`space.pool of ${old!.name} was used after its test ended`);
+      expect(() => old!.pool.query('SELECT 1')).to.throw(`space.pool of space ${old!.name} was used after its test ended`);
       await session.release([next!], 'recycle: next', false);
     });
 
-    it('hands on a session its test never used, warm: the next test needs no new backend, and finds it as a new one', async function () {
-      const held = await session.acquire(migrator, 'recycle: untouched');
+    /** Runs `use` in a space as a passing test, and returns the backends its session had, and the next holder's backend and session state. */
+    async function sessionAfter(
+      use: (c: pg.PoolClient) => Promise<unknown>,
+    ): Promise<{ before: number[]; after: number; state: string[] }> {
+      const held = await session.acquire(migrator, 'recycle: session');
+      const client = await held.space.pool.connect();
+      try {
+        await use(client);
+      } finally {
+        client.release();
+      }
       const { rows } = await adminQuery<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = $1`, [held.space.database]);
-      const before = await timesRecycled(held.space.name);
-      await session.release([held], 'recycle: untouched', false);
-      await pollUntil('the space to be recycled', async () => ((await timesRecycled(held.space.name)) > before ? true : undefined), {
+      const times = await timesRecycled(held.space.name);
+      await session.release([held], 'recycle: session', false);
+      await pollUntil('the space to be recycled', async () => ((await timesRecycled(held.space.name)) > times ? true : undefined), {
         timeoutMs: 10_000,
         intervalMs: 5,
       });
@@ -171,16 +182,49 @@ function recyclingOf(
             others.push(next);
             continue;
           }
-          const pid = (await next.space.pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
-          const mine = await sessionState(next.space.pool, next.space.role);
+          const after = (await next.space.pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+          const state = await sessionState(next.space.pool, next.space.role);
           await session.release([next], 'recycle: next', false);
-          expect([pid], 'the same backend').to.deep.equal(rows.map((r) => r.pid));
-          expect(stateDiff(mine, freshSession), "what the next test's session has (+) or lacks (-) against a new one").to.deep.equal([]);
-          return;
+          return { before: rows.map((r) => r.pid), after, state };
         }
       } finally {
         await session.release(others, 'recycle: next', false);
       }
+    }
+
+    it('hands on the session its test used, warm (no new backend), and the next test finds it as a new one', async function () {
+      const { before, after, state } = await sessionAfter((c) =>
+        c.query(
+          `BEGIN; INSERT INTO hours (trainer_id, starts_at) VALUES ('t', now()); COMMIT; SET work_mem = '9MB';
+           CREATE TEMP TABLE scratch (x int); PREPARE p AS SELECT 1; SELECT pg_advisory_lock(42); DECLARE cur CURSOR WITH HOLD FOR SELECT 1;
+           SET ROLE pgspace_owner`,
+        ),
+      );
+      expect([after], 'the same backend').to.deep.equal(before);
+      expect(stateDiff(state, freshSession), "what the next test's session has (+) or lacks (-) against a new one").to.deep.equal([]);
+    });
+
+    for (const [what, sql] of [
+      ['SET app.tenant', `SET app.tenant = 'x'`],
+      ['set_config()', `SELECT set_config('app.tenant', 'x', true)`],
+      ['a DO block', `DO $$ BEGIN PERFORM 1; END $$`],
+      ['LISTEN', `LISTEN channel`],
+    ]) {
+      it(`ends a session that ran ${what} (a custom setting outlives DISCARD ALL): the next test gets a new one`, async function () {
+        const { before, after, state } = await sessionAfter((c) => c.query(sql!));
+        expect(before, 'a new backend').not.to.include(after);
+        expect(stateDiff(state, freshSession), "what the next test's session has (+) or lacks (-) against a new one").to.deep.equal([]);
+      });
+    }
+
+    it("leaves an earlier test's clients unusable: a client it kept after its test refuses to work", async function () {
+      let kept: pg.PoolClient | undefined;
+      const { recycled } = await afterChange(async (s) => {
+        kept = await s.pool.connect();
+        kept.release();
+      });
+      expect(recycled).to.equal(true);
+      expect(() => kept!.query('SELECT 1')).to.throw(/a client of space.pool of space \w+ was used after its test ended/);
     });
 
     it('says where a space came from: the note of a failing test names the tests that held it before', async function () {
@@ -329,6 +373,43 @@ recyclingOf(
   ],
   [["a change to the template's large object", (_s, c) => c.query(`SELECT lo_put(lo, 0, '\\x41'::bytea) FROM files`)]],
 );
+
+describe('a schema with a function that makes a custom setting', function () {
+  this.timeout(60_000);
+  const run = ownRun();
+
+  it("has its spaces' sessions end after each test: the setting's placeholder would outlive DISCARD ALL", async function () {
+    const schema = sqlMigrator(
+      `CREATE TABLE t (x int); CREATE FUNCTION use_tenant(t text) RETURNS text LANGUAGE sql AS $$ SELECT set_config('app.tenant', t, false) $$`,
+    );
+    const session = new Session(runServer(), run(), 1, 1);
+    try {
+      const first = await session.acquire(schema, 'custom setting: first');
+      const pid = (await first.space.pool.query<{ pid: number }>(`SELECT pg_backend_pid() AS pid, use_tenant('x')`)).rows[0]!.pid;
+      const times = await timesRecycled(first.space.name);
+      await session.release([first], 'custom setting: first', false);
+      await pollUntil('the space to be recycled', async () => ((await timesRecycled(first.space.name)) > times ? true : undefined), {
+        timeoutMs: 10_000,
+        intervalMs: 5,
+      });
+      const others: HeldSpace[] = [];
+      let next = await session.acquire(schema, 'custom setting: next');
+      while (next.space.name !== first.space.name) {
+        others.push(next);
+        next = await session.acquire(schema, 'custom setting: next');
+      }
+      await session.release(others, 'custom setting: next', false);
+      const { rows } = await next.space.pool.query<{ pid: number; tenant: string | null }>(
+        `SELECT pg_backend_pid() AS pid, current_setting('app.tenant', true) AS tenant`,
+      );
+      await session.release([next], 'custom setting: next', false);
+      expect(rows[0], 'a new backend, where the setting does not exist').to.deep.equal({ pid: rows[0]!.pid, tenant: null });
+      expect(rows[0]!.pid).not.to.equal(pid);
+    } finally {
+      await session.close();
+    }
+  });
+});
 
 describe('a template whose spaces cannot be put back by pgspace', function () {
   const run = ownRun();

@@ -11,8 +11,9 @@ describe('newSpace: isolation', function () {
   for (const label of ['first', 'second']) {
     it(`gives the ${label} test a database of its own, with no rows from other tests`, async function () {
       const space = await newSpace(this);
-      expect(seen.has(space.database)).to.equal(false);
-      seen.add(space.database);
+      // A recycled space keeps its name (and its warm session), with a new password.
+      expect(seen.has(space.password)).to.equal(false);
+      seen.add(space.password);
       await space.pool.query(`INSERT INTO hours (trainer_id, starts_at) VALUES ($1, now())`, [label]);
       const { rows } = await space.pool.query<{ trainer_id: string }>('SELECT trainer_id FROM hours');
       expect(rows.map((r) => r.trainer_id)).to.deep.equal([label]);

@@ -151,7 +151,9 @@ export async function sessionState(pool: pg.Pool, role: string): Promise<string[
       UNION ALL SELECT 'listening ' || c FROM pg_listening_channels() c
       UNION ALL SELECT 'advisory lock ' || objid FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'advisory'
       UNION ALL SELECT 'temporary table ' || relname FROM pg_class WHERE relnamespace = pg_my_temp_schema()
-      UNION ALL SELECT 'user ' || current_user || ', session user ' || session_user`);
+      UNION ALL SELECT 'user ' || current_user || ', session user ' || session_user
+      -- A custom setting a test made: invisible in pg_settings, and read as '' (not NULL) ever after in its session.
+      UNION ALL SELECT 'custom setting app.tenant = ' || quote_literal(s) FROM current_setting('app.tenant', true) s WHERE s IS NOT NULL`);
     const lastval = await client.query('SELECT lastval()').then(
       (r) => `lastval ${r.rows[0].lastval}`,
       () => 'lastval: none yet',

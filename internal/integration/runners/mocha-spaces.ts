@@ -24,7 +24,7 @@ function owningTest(ctx: Mocha.Context | undefined): Mocha.Runnable {
 }
 
 /**
- * Gives the calling test a fresh space: a new role and database, migrated,
+ * Gives the calling test a space: a role and database in its template's state,
  * with a pool logged in as that role and config.d rendered for it. After the
  * test it is dropped, or, if the test failed, kept and shown in the failure.
  * What it waits for (a template only this test's schema needs, the run's cap)

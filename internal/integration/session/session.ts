@@ -20,7 +20,7 @@ import { breakRun, brokenHeadline, holdsHeartbeat, runBroken } from './run-healt
 import { SerialQueue } from './serial-queue.js';
 import { ADMIN_URL_VAR, clientConfig, parseServerUrl, type ServerSettings } from '../server/server.js';
 import { lend, openPool, spaceFacts, type LiveSpace, type SpacePool } from './space.js';
-import { recycleBlocker, reissueSpace, renewSession, resetSpace } from '../spaces/recycle.js';
+import { keptSessionsSafe, recycleBlocker, reissueSpace, renewSession, resetSpace } from '../spaces/recycle.js';
 import { adoptReady, holdings, keptBy, markReady, nextLineage, reissueSql, takeReady, type Lineage } from '../server/registry.js';
 import {
   createSpace,
@@ -96,6 +96,8 @@ export class Session {
   private readonly pools = new Map<Migrator, WarmPool<HeldSpace>>();
   /** Per schema: why its spaces cannot be recycled, or undefined when they can (asked of the first space made). */
   private readonly blockers = new Map<Migrator, Promise<string | undefined>>();
+  /** Per schema: whether its spaces' sessions may be kept warm for later tests (see keptSessionsSafe). */
+  private readonly sessionsKept = new Map<Migrator, Promise<boolean>>();
   private readonly drops = new SerialQueue();
   /** Spaces given to tests and not yet released. */
   private inUse = 0;
@@ -269,6 +271,22 @@ export class Session {
     await blocker.catch(() => undefined);
   }
 
+  /** Whether sessions of `held`'s schema can be handed to a later test (asked of its first recycled space, once per schema and process). */
+  private keepsSessions({ migrator, pool }: HeldSpace): Promise<boolean> {
+    let keeps = this.sessionsKept.get(migrator);
+    if (!keeps) {
+      keeps = pool.connect().then(
+        (c) => keptSessionsSafe(c).finally(() => c.release()),
+        () => false,
+      );
+      this.sessionsKept.set(
+        migrator,
+        keeps.catch(() => false),
+      );
+    }
+    return keeps.catch(() => false);
+  }
+
   /** Opens the pool of space `id` (of `migrator`'s schema), with one connection made. */
   private async open(id: SpaceIdentity, migrator: Migrator, heldBefore: Lineage): Promise<HeldSpace> {
     const opened = openPool(this.server, id);
@@ -347,7 +365,7 @@ export class Session {
         continue;
       }
       this.inUse++;
-      held.watch.used.clear(); // from now on, what the pool's sessions are asked for is the test's doing
+      held.watch.before = new Set(held.watch.own); // a session that logs in after this may carry the test's ALTER ROLE … SET
       acquired({ name: held.space.name, database: held.space.database, origin: lineage(held) });
       return held;
     }
@@ -452,8 +470,8 @@ export class Session {
   /**
    * Recycles the space of the passing test `title` (see recycle.ts): no new
    * logins for its role; nobody but its pool's idle clients in it; reset
-   * through one of them; then a new role, password and name, and ready again
-   * (see make). Undefined, and the space dropped, when it cannot be recycled
+   * through one of them; its sessions made new (or ended, when that cannot be
+   * proven: see lingers in space.ts), a new password, and ready again. Undefined, and the space dropped, when it cannot be recycled
    * (its schema changed, someone else is in it…).
    */
   private async recycle(held: HeldSpace, title: string): Promise<HeldSpace | undefined> {
@@ -461,11 +479,11 @@ export class Session {
     const heldBefore = nextLineage(held.heldBefore, title);
     const password = randomPassword();
     try {
-      // Every session of the pool at once (all idle, as checked below). A session the test used may hold what
-      // no reset can clear (a custom setting's existence outlives RESET), so it ends; an untouched one is kept warm.
-      const touched = new Set(watch.used); // before taking them: taking marks them too
+      // Every session of the pool at once (all idle, as checked below). One that can be proven to be as a new one
+      // once DISCARD ALL has run is kept warm (a new backend costs more than the whole reset); any other ends.
+      const keeps = await this.keepsSessions(held);
       const clients = await Promise.all(Array.from({ length: Math.max(1, pool.idleCount) }, () => pool.connect()));
-      const untouched = clients.filter((c) => !touched.has(c));
+      const keepable = keeps ? clients.filter((c) => watch.before.has(c) && !watch.tainted.has(c)) : [];
       const own = ownPids(watch);
       const keep = new Set<pg.PoolClient>();
       try {
@@ -475,9 +493,9 @@ export class Session {
         )) as unknown as [unknown, pg.QueryResult<{ own: boolean; state: string }>];
         // Every session ours and idle: one left in a transaction would make the reset part of it.
         if (sessions.rows.some((s) => !s.own || s.state !== 'idle')) throw new Error('someone else is in it');
-        const why = await resetSpace(untouched[0] ?? clients[0]!);
+        const why = await resetSpace(clients[0]!);
         if (why) throw new Error(why);
-        for (const client of untouched) {
+        for (const client of keepable) {
           await renewSession(client);
           keep.add(client);
         }

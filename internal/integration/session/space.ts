@@ -91,8 +91,46 @@ export interface PoolWatch {
   own: Set<pg.Client>;
   /** Clients in use, with where they were taken. */
   checkedOut: Map<pg.Client, string>;
-  /** Clients taken since the space was last lent to a test (see lend). */
-  used: Set<pg.Client>;
+  /** The clients the pool had when the space was last lent to a test: sessions that logged in before the test ran. */
+  before: Set<pg.Client>;
+  /** Clients asked for what may outlive DISCARD ALL (see LINGERS): never handed to a later test. */
+  tainted: Set<pg.Client>;
+}
+
+/**
+ * SQL after which a session can differ from a new one even once DISCARD ALL
+ * has run: a custom setting (SET app.x, set_config: its placeholder outlives
+ * RESET, and current_setting('app.x', true) reads '' instead of NULL), a DO
+ * block or LOAD (either could make one), LISTEN (the test's notification
+ * listeners stay on the client). Matched loosely: a false match only costs a
+ * new session.
+ */
+const LINGERS = /set_config|\b(set|reset)\s+(session\s+|local\s+)?"?[a-z_][\w$]*"?\s*\.|\bdo\s+(\$|'|language\b)|\bload\s+'|\blisten\b/i;
+
+/** Whether query `config` (as given to client.query) may leave something DISCARD ALL does not clear. */
+export function lingers(config: unknown): boolean {
+  if (typeof config === 'string') return LINGERS.test(config);
+  if (typeof config !== 'object' || config === null) return true;
+  const { text, name } = config as { text?: unknown; name?: unknown };
+  // A named statement: pg remembers it is prepared, after DISCARD ALL has deallocated it.
+  return name !== undefined || typeof text !== 'string' || LINGERS.test(text);
+}
+
+/** Notes on the client what may make its session unfit for a later test: SQL that lingers, type parsers, notification listeners. */
+function watchClient(client: pg.Client, tainted: Set<pg.Client>): void {
+  const c = client as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const query = c.query!.bind(client);
+  c.query = (...args: unknown[]) => (lingers(args[0]) && tainted.add(client), query(...args));
+  const setTypeParser = c.setTypeParser!.bind(client);
+  c.setTypeParser = (...args: unknown[]) => (tainted.add(client), setTypeParser(...args));
+  for (const method of ['on', 'addListener', 'once', 'prependListener', 'prependOnceListener']) {
+    const add = c[method]!.bind(client);
+    c[method] = (event: unknown, ...rest: unknown[]) => {
+      if (event === 'notification' || event === 'notice') tainted.add(client);
+      add(event, ...rest);
+      return client;
+    };
+  }
 }
 
 /** A space's pool, logged in as its role; it outlives a test when the space is recycled. */
@@ -121,34 +159,59 @@ export function openPool(server: ServerSettings, id: SpaceIdentity): SpacePool {
   });
   // Dropping or keeping a space disconnects its idle clients; that is expected.
   pool.on('error', () => undefined);
-  const watch: PoolWatch = { own: new Set(), checkedOut: new Map(), used: new Set() };
+  const watch: PoolWatch = { own: new Set(), checkedOut: new Map(), before: new Set(), tainted: new Set() };
   // pool.query() goes through pool.connect() too, so every take is seen here, in order.
   const sites: string[] = [];
   const connect = pool.connect.bind(pool) as (...args: unknown[]) => unknown;
   pool.connect = ((...args: unknown[]) => (sites.push(callSite()), connect(...args))) as typeof pool.connect;
-  pool.on('connect', (client) => watch.own.add(client));
-  pool.on('acquire', (client) => (watch.checkedOut.set(client, sites.shift() ?? 'an unknown place'), watch.used.add(client)));
+  pool.on('connect', (client) => (watch.own.add(client), watchClient(client, watch.tainted)));
+  pool.on('acquire', (client) => watch.checkedOut.set(client, sites.shift() ?? 'an unknown place'));
   pool.on('release', (_err, client) => watch.checkedOut.delete(client));
-  pool.on('remove', (client) => (watch.own.delete(client), watch.checkedOut.delete(client), watch.used.delete(client)));
+  pool.on('remove', (client) => {
+    for (const set of [watch.own, watch.before, watch.tainted]) set.delete(client);
+    watch.checkedOut.delete(client);
+  });
   return { pool, watch, login };
 }
 
 /**
  * The Space test code is given: the facts of `id`, and `pool` lent until
- * revoke(). Past it, any use of that pool says the test is over: the pool
- * serves the space's next test by then (or is closed), and must not be
- * reached through an earlier test's leftovers.
+ * revoke(), with every client taken from it. Past it, any use of them says the
+ * test is over: the pool and its sessions serve the space's next test by then
+ * (or are closed), and must not be reached through an earlier test's leftovers.
  */
-export function lend(server: ServerSettings, id: SpaceIdentity, templates: ConfigTemplate[], { pool }: { pool: pg.Pool }): { space: LiveSpace; revoke(): void } {
+export function lend(
+  server: ServerSettings,
+  id: SpaceIdentity,
+  templates: ConfigTemplate[],
+  { pool }: SpacePool,
+): { space: LiveSpace; revoke(): void } {
   let revoked = false;
-  const lent = new Proxy(pool, {
-    get(target, key) {
-      if (revoked && typeof key === 'string' && key !== 'then') {
-        throw new PgspaceError('misuse', `space.pool of ${id.name} was used after its test ended; a test's space is its own only while the test runs`);
-      }
-      const value: unknown = Reflect.get(target, key, target);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
+  const revocable = <T extends object>(
+    target: T,
+    what: string,
+    wrap: (key: string | symbol, value: unknown) => unknown = (_k, v) => v,
+  ): T =>
+    new Proxy(target, {
+      get(t, key) {
+        if (revoked && typeof key === 'string' && key !== 'then') {
+          throw new PgspaceError(
+            'misuse',
+            `${what} of space ${id.name} was used after its test ended; a test's space is its own only while the test runs`,
+          );
+        }
+        const value: unknown = Reflect.get(t, key, t);
+        return wrap(key, typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(t) : value);
+      },
+    });
+  const client = (c: pg.PoolClient | undefined) => c && revocable(c, 'a client of space.pool');
+  const lent = revocable(pool, 'space.pool', (key, value) => {
+    if (key !== 'connect') return value;
+    const connect = value as (...args: unknown[]) => unknown;
+    return (callback?: (err: Error | undefined, c: pg.PoolClient | undefined, done: unknown) => void) =>
+      callback
+        ? connect((err: Error | undefined, c: pg.PoolClient | undefined, done: unknown) => callback(err, client(c), done))
+        : (connect() as Promise<pg.PoolClient>).then(client);
   });
   return { space: { ...spaceFacts(server, id, templates), pool: lent }, revoke: () => void (revoked = true) };
 }

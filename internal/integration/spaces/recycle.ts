@@ -54,9 +54,34 @@ export async function resetSpace(client: pg.ClientBase): Promise<string | undefi
 }
 
 /**
- * Makes session `client` of a reset space, one its last test never used,
- * what a new session of its role would be for the next test: pgspace's own
- * settings for the reset (and any role) go. What stays is that plpgsql is
+ * Whether a session of this schema that ran only SQL pgspace does not suspect
+ * (see LINGERS in space.ts) is, after renewSession, as a new one: true unless
+ * one of the schema's functions may make a custom setting (set_config, SET
+ * x.y, a function-level SET of one, C code outside an extension), whose
+ * placeholder DISCARD ALL cannot remove.
+ */
+export async function keptSessionsSafe(client: pg.ClientBase): Promise<boolean> {
+  // PostgreSQL's regular expressions: \y is a word boundary.
+  const custom = `set_config|\\y(set|reset)\\s+(session\\s+|local\\s+)?"?[a-z_][[:alnum:]_$]*"?\\s*\\.|\\ydo\\s|\\yload\\s`;
+  const { rows } = await client.query<{ sets: boolean }>(
+    `SELECT EXISTS (
+       SELECT 1 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+        WHERE p.oid >= 16384 AND n.nspname <> $2
+          AND (p.prosrc ~* $1 OR EXISTS (SELECT 1 FROM pg_catalog.unnest(p.proconfig) c WHERE pg_catalog.split_part(c, '=', 1) LIKE '%.%')
+               OR (p.prolang = (SELECT oid FROM pg_catalog.pg_language WHERE lanname = 'c')
+                   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')))
+     ) AS sets`,
+    [custom, GUARD_SCHEMA],
+  );
+  return !rows[0]!.sets;
+}
+
+/**
+ * Makes session `client` of a reset space what a new session of its role
+ * would be for the next test, when nothing it ran can outlive DISCARD ALL
+ * (see lingers in space.ts): the test's settings, role, temporary objects,
+ * prepared statements, cursors, advisory locks, LISTEN, and pgspace's own
+ * settings for the reset go. What stays is that plpgsql is
  * loaded (its settings show in pg_settings), as after any PL/pgSQL call.
  */
 export async function renewSession(client: pg.ClientBase): Promise<void> {

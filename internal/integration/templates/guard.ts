@@ -63,9 +63,9 @@ const STATISTICS = (
  * migrations; `owner` is the role that owns the template's objects, whose
  * members (the spaces' roles) may call reset() and blocker().
  *
- * reset() runs once in a new session (each recycled space gets a new role,
- * hence a new backend), where every catalog it touches is read cold: so the
- * template's state is one row, and reset() reads as few catalogs as it can.
+ * reset() may run in a session whose catalog caches are cold (a space's first
+ * recycling, or a session that had to end): so the template's state is one
+ * row, and reset() reads as few catalogs as it can.
  */
 export function guardSql(owner: string): string {
   const o = pg.escapeIdentifier(owner);
