@@ -14,7 +14,7 @@ import { isConnectionLost, isServerFull, isTooManyConnections } from '../common/
 import { randomPassword } from '../common/credentials.js';
 import { PgspaceError, messageOf } from '../common/errors.js';
 import type { Migrator } from '../templates/migrator.js';
-import { withDeadline } from '../common/poll.js';
+import { pollUntil, withDeadline } from '../common/poll.js';
 import { projectConfig } from '../config/project-config.js';
 import { breakRun, brokenHeadline, holdsHeartbeat, runBroken } from './run-health.js';
 import { SerialQueue } from './serial-queue.js';
@@ -534,6 +534,10 @@ export class Session {
   /** Waits for queued drops; throws if one failed (a space could not be dropped). */
   async settle(): Promise<void> {
     const errors = await this.drops.drain();
+    if (errors.length > 0 && isConnectionLost(errors[0]) && holdsHeartbeat()) {
+      // The server may have just died: the run's heartbeat says so at once, with the server's log; not a failing hook.
+      await pollUntil('the heartbeat', () => (runBroken() ? true : undefined), { timeoutMs: 2_000 }).catch(() => undefined);
+    }
     if (errors.length > 0 && !runBroken()) {
       throw new PgspaceError(
         'space',
