@@ -5,6 +5,7 @@ import { dropSpace } from '../../internal/integration/spaces/spaces.js';
 import type { Space } from '../../internal/integration/session/space.js';
 import type { Migrator } from '../../internal/integration/templates/migrator.js';
 import { pollUntil } from '../../internal/integration/common/poll.js';
+import { clientConfig } from '../../internal/integration/server/server.js';
 import { migrators } from '../../pgspace.config.js';
 import { tenants } from '../fixtures/schemas/tenants/schema.js';
 import { adminQuery, ownRun, runServer, withAdmin } from '../support/admin.js';
@@ -159,7 +160,8 @@ function recyclingOf(
     /** Runs `use` in a space as a passing test, and returns the backends its session had, and the next holder's backend and session state. */
     async function sessionAfter(
       use: (c: pg.PoolClient) => Promise<unknown>,
-    ): Promise<{ before: number[]; after: number; state: string[] }> {
+      probe = 'SELECT 1 AS one',
+    ): Promise<{ before: number[]; after: number; state: string[]; probed: unknown }> {
       const held = await session.acquire(migrator, 'recycle: session');
       const client = await held.space.pool.connect();
       try {
@@ -183,9 +185,10 @@ function recyclingOf(
             continue;
           }
           const after = (await next.space.pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+          const probed = (await next.space.pool.query(probe)).rows[0];
           const state = await sessionState(next.space.pool, next.space.role);
           await session.release([next], 'recycle: next', false);
-          return { before: rows.map((r) => r.pid), after, state };
+          return { before: rows.map((r) => r.pid), after, state, probed };
         }
       } finally {
         await session.release(others, 'recycle: next', false);
@@ -209,11 +212,44 @@ function recyclingOf(
       ['set_config()', `SELECT set_config('app.tenant', 'x', true)`],
       ['a DO block', `DO $$ BEGIN PERFORM 1; END $$`],
       ['LISTEN', `LISTEN channel`],
+      ['a commented-out SET (SET/**/app.tenant)', `SET/**/app.tenant = 'x'`],
+      ['a SET of a custom setting after a line comment', `SET -- the tenant\n app.tenant = 'x'`],
+      ['set_config through query_to_xml', `SELECT query_to_xml('SELECT set' || '_config(''app.tenant'', ''x'', false)', false, false, '')`],
+      ['a Unicode-escaped name', `SET U&"\\0061pp".tenant = 'x'`],
     ]) {
       it(`ends a session that ran ${what} (a custom setting outlives DISCARD ALL): the next test gets a new one`, async function () {
         const { before, after, state } = await sessionAfter((c) => c.query(sql!));
         expect(before, 'a new backend').not.to.include(after);
         expect(stateDiff(state, freshSession), "what the next test's session has (+) or lacks (-) against a new one").to.deep.equal([]);
+      });
+    }
+
+    it('ends a session whose client the test gave a listener, and hands on the next test a new one', async function () {
+      const { before, after, state } = await sessionAfter(async (c) => {
+        c.on('end', () => undefined);
+        await c.query('SELECT 1');
+      });
+      expect(before, 'a new backend').not.to.include(after);
+      expect(stateDiff(state, freshSession)).to.deep.equal([]);
+    });
+
+    it("gives random() a new seed: the next test's random() is not what follows the earlier test's setseed()", async function () {
+      const seeded = new pg.Client(clientConfig(runServer()));
+      await seeded.connect();
+      const [, followed] = (await seeded.query(`SELECT setseed(0.42); SELECT random() AS r`)) as unknown as pg.QueryResult[];
+      await seeded.end();
+      const { before, after, probed } = await sessionAfter((c) => c.query('SELECT setseed(0.42)'), 'SELECT random() AS r');
+      expect([after], 'the same backend, kept').to.deep.equal(before);
+      expect(probed).not.to.deep.equal(followed!.rows[0]);
+    });
+
+    for (const [what, change] of [
+      ['a listener on space.pool', (s: Space) => void s.pool.on('connect', () => undefined)],
+      ['a method of space.pool replaced', (s: Space) => void Object.assign(s.pool, { query: () => Promise.resolve({ rows: [] }) })],
+    ] as const) {
+      it(`is dropped, not recycled, after ${what}: the next test's pool must be as new`, async function () {
+        const { recycled } = await afterChange(async (s) => change(s));
+        expect(recycled).to.equal(false);
       });
     }
 

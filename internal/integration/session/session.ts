@@ -19,7 +19,7 @@ import { projectConfig } from '../config/project-config.js';
 import { breakRun, brokenHeadline, holdsHeartbeat, runBroken } from './run-health.js';
 import { SerialQueue } from './serial-queue.js';
 import { ADMIN_URL_VAR, clientConfig, parseServerUrl, type ServerSettings } from '../server/server.js';
-import { lend, openPool, spaceFacts, type LiveSpace, type SpacePool } from './space.js';
+import { jsState, lend, openPool, sameState, spaceFacts, type LiveSpace, type SpacePool } from './space.js';
 import { keptSessionsSafe, recycleBlocker, reissueSpace, renewSession, resetSpace } from '../spaces/recycle.js';
 import { adoptReady, holdings, keptBy, markReady, nextLineage, reissueSql, takeReady, type Lineage } from '../server/registry.js';
 import {
@@ -96,8 +96,8 @@ export class Session {
   private readonly pools = new Map<Migrator, WarmPool<HeldSpace>>();
   /** Per schema: why its spaces cannot be recycled, or undefined when they can (asked of the first space made). */
   private readonly blockers = new Map<Migrator, Promise<string | undefined>>();
-  /** Per schema: whether its spaces' sessions may be kept warm for later tests (see keptSessionsSafe). */
-  private readonly sessionsKept = new Map<Migrator, Promise<boolean>>();
+  /** Per schema: whether its spaces' sessions may be kept warm for later tests (see keptSessionsSafe); unknown: they end. */
+  private readonly sessionsKept = new Map<Migrator, boolean>();
   private readonly drops = new SerialQueue();
   /** Spaces given to tests and not yet released. */
   private inUse = 0;
@@ -259,6 +259,12 @@ export class Session {
         const why = await recycleBlocker(c);
         // Said once per schema and process: it is why such a suite runs slower.
         if (why) process.stderr.write(`pgspace: spaces of template ${template} are dropped after each test, not recycled: ${why}\n`);
+        // Asked of a fresh clone, before any test could change what is asked; not asked again if it fails (sessions then end).
+        if (!why)
+          await keptSessionsSafe(c).then(
+            (safe) => this.sessionsKept.set(migrator, safe),
+            () => undefined,
+          );
         return why;
       } finally {
         c.release();
@@ -269,22 +275,6 @@ export class Session {
       blocker.catch((err: unknown) => `asking the template failed: ${messageOf(err)}`),
     );
     await blocker.catch(() => undefined);
-  }
-
-  /** Whether sessions of `held`'s schema can be handed to a later test (asked of its first recycled space, once per schema and process). */
-  private keepsSessions({ migrator, pool }: HeldSpace): Promise<boolean> {
-    let keeps = this.sessionsKept.get(migrator);
-    if (!keeps) {
-      keeps = pool.connect().then(
-        (c) => keptSessionsSafe(c).finally(() => c.release()),
-        () => false,
-      );
-      this.sessionsKept.set(
-        migrator,
-        keeps.catch(() => false),
-      );
-    }
-    return keeps.catch(() => false);
   }
 
   /** Opens the pool of space `id` (of `migrator`'s schema), with one connection made. */
@@ -365,7 +355,9 @@ export class Session {
         continue;
       }
       this.inUse++;
-      held.watch.before = new Set(held.watch.own); // a session that logs in after this may carry the test's ALTER ROLE … SET
+      // A session that logs in after this may carry the test's ALTER ROLE … SET; what the test leaves on these objects is seen against this.
+      held.watch.before = new Set(held.watch.own);
+      held.watch.states = new Map([held.pool, ...held.watch.before].map((o) => [o, jsState(o)]));
       acquired({ name: held.space.name, database: held.space.database, origin: lineage(held) });
       return held;
     }
@@ -481,38 +473,50 @@ export class Session {
     try {
       // Every session of the pool at once (all idle, as checked below). One that can be proven to be as a new one
       // once DISCARD ALL has run is kept warm (a new backend costs more than the whole reset); any other ends.
-      const keeps = await this.keepsSessions(held);
+      // The pool as the test got it: no client taken and not given back (ended instead), no property or listener added.
+      if (pool.totalCount !== pool.idleCount || pool.waitingCount > 0) throw new Error('a client of its pool was not given back');
+      if (!sameState(watch.states.get(pool), jsState(pool))) throw new Error('its pool was changed');
+      const keepable = new Set(
+        this.sessionsKept.get(held.migrator)
+          ? [...watch.own].filter((c) => watch.before.has(c) && !watch.tainted.has(c) && sameState(watch.states.get(c), jsState(c)))
+          : [],
+      );
       const clients = await Promise.all(Array.from({ length: Math.max(1, pool.idleCount) }, () => pool.connect()));
-      const keepable = keeps ? clients.filter((c) => watch.before.has(c) && !watch.tainted.has(c)) : [];
       const own = ownPids(watch);
       const keep = new Set<pg.PoolClient>();
       try {
         const [, sessions] = (await this.admin.query(
           `ALTER ROLE ${pg.escapeIdentifier(space.role)} NOLOGIN; ` +
-            `SELECT pid = ANY (ARRAY[${own.join(',')}]::int[]) AS own, state FROM pg_stat_activity WHERE datname = ${pg.escapeLiteral(space.database)} AND backend_type = 'client backend'`,
+            // Its role anywhere else (a server not sealed by pg_hba.conf) counts too: a session there, or objects it owns there, outlive the test.
+            `SELECT pid = ANY (ARRAY[${own.join(',')}]::int[]) AND datname = ${pg.escapeLiteral(space.database)} AS own, state FROM pg_stat_activity ` +
+            `WHERE (datname = ${pg.escapeLiteral(space.database)} OR usename = ${pg.escapeLiteral(space.role)}) AND backend_type = 'client backend' ` +
+            `UNION ALL SELECT false, 'owns objects in another database' FROM pg_shdepend WHERE refobjid = ${pg.escapeLiteral(space.role)}::regrole ` +
+            `AND dbid NOT IN (0, (SELECT oid FROM pg_database WHERE datname = ${pg.escapeLiteral(space.database)}))`,
         )) as unknown as [unknown, pg.QueryResult<{ own: boolean; state: string }>];
         // Every session ours and idle: one left in a transaction would make the reset part of it.
         if (sessions.rows.some((s) => !s.own || s.state !== 'idle')) throw new Error('someone else is in it');
         const why = await resetSpace(clients[0]!);
         if (why) throw new Error(why);
-        for (const client of keepable) {
-          await renewSession(client);
-          keep.add(client);
+        for (const client of clients) {
+          if (keepable.has(client)) {
+            await renewSession(client);
+            keep.add(client);
+          } else await client.query('SELECT pg_advisory_unlock_all()'); // its backend may outlive release: not its locks
         }
         await this.withAdmin((admin) => reissueSpace(admin, space.name, password, reissueSql(space.name, space.name, heldBefore)));
       } finally {
         for (const client of clients) client.release(!keep.has(client)); // true: ended, not pooled
       }
+      held.login.password = password; // the pool's new connections log in with it
+      const id = { name: space.name, password };
+      const again: HeldSpace = { ...held, ...lend(this.server, id, await this.config(), held), heldBefore };
+      if (pool.totalCount === 0) (await pool.connect()).release(); // a space is ready with a session open
+      await this.withAdmin((c) => markReady(c, id.name, id.password));
+      return again;
     } catch {
       this.dropLater(held);
       return undefined;
     }
-    held.login.password = password; // the pool's new connections log in with it
-    const id = { name: space.name, password };
-    const again: HeldSpace = { ...held, ...lend(this.server, id, await this.config(), held), heldBefore };
-    if (pool.totalCount === 0) (await pool.connect()).release(); // a space is ready with a session open
-    await this.withAdmin((c) => markReady(c, id.name, id.password));
-    return again;
   }
 
   /** Drops this run's oldest kept spaces past MAX_KEPT; their names. */

@@ -95,25 +95,51 @@ export interface PoolWatch {
   before: Set<pg.Client>;
   /** Clients asked for what may outlive DISCARD ALL (see LINGERS): never handed to a later test. */
   tainted: Set<pg.Client>;
+  /** The pool's and each of `before`'s clients' JS state when the space was lent (see jsState). */
+  states: Map<object, unknown[]>;
+}
+
+/**
+ * What test code can leave on a pool or client object for the next holder:
+ * its own properties (functions by identity, other values by type) and its
+ * listeners. pg-pool gives a client a new `release` at each checkout.
+ */
+export function jsState(target: object): unknown[] {
+  const out: unknown[] = [];
+  const keys = Reflect.ownKeys(target).filter((k) => k !== 'release');
+  for (const key of keys.sort((a, b) => String(a).localeCompare(String(b)))) {
+    const value: unknown = Reflect.get(target, key);
+    out.push(key, typeof value === 'function' ? value : typeof value);
+  }
+  const emitter = target as { eventNames?: () => (string | symbol)[]; rawListeners?: (e: string | symbol) => unknown[] };
+  for (const event of emitter.eventNames?.() ?? []) out.push(event, ...emitter.rawListeners!(event));
+  return out;
+}
+
+/** Whether two jsState()s are the same. */
+export function sameState(a: unknown[] | undefined, b: unknown[]): boolean {
+  return a !== undefined && a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /**
  * SQL after which a session can differ from a new one even once DISCARD ALL
  * has run: a custom setting (SET app.x, set_config: its placeholder outlives
- * RESET, and current_setting('app.x', true) reads '' instead of NULL), a DO
- * block or LOAD (either could make one), LISTEN (the test's notification
- * listeners stay on the client). Matched loosely: a false match only costs a
- * new session.
+ * RESET, and current_setting('app.x', true) reads '' instead of NULL); what
+ * runs SQL built from strings, which could make one (a DO block, LOAD,
+ * query_to_xml and its kin, ts_stat); LISTEN (the test's notification
+ * listeners stay on the client); and what reading the text cannot see through
+ * (Unicode escapes). Comments are removed first. Matched loosely: a false
+ * match only costs a new session.
  */
-const LINGERS = /set_config|\b(set|reset)\s+(session\s+|local\s+)?"?[a-z_][\w$]*"?\s*\.|\bdo\s+(\$|'|language\b)|\bload\s+'|\blisten\b/i;
+const LINGERS =
+  /set_config|\b(set|reset)\s+(session\s+|local\s+)?[^\s=;]*\.|\bdo\s+(\$|e?'|language\b)|\bload\s+e?'|_to_xml|\bts_stat\b|\blisten\b|\bu&['"]/i;
 
 /** Whether query `config` (as given to client.query) may leave something DISCARD ALL does not clear. */
 export function lingers(config: unknown): boolean {
-  if (typeof config === 'string') return LINGERS.test(config);
-  if (typeof config !== 'object' || config === null) return true;
-  const { text, name } = config as { text?: unknown; name?: unknown };
+  const text = typeof config === 'string' ? config : (config as { text?: unknown } | null)?.text;
   // A named statement: pg remembers it is prepared, after DISCARD ALL has deallocated it.
-  return name !== undefined || typeof text !== 'string' || LINGERS.test(text);
+  if (typeof text !== 'string' || (typeof config === 'object' && (config as { name?: unknown }).name !== undefined)) return true;
+  return LINGERS.test(text.replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, ' '));
 }
 
 /** Notes on the client what may make its session unfit for a later test: SQL that lingers, type parsers, notification listeners. */
@@ -159,16 +185,24 @@ export function openPool(server: ServerSettings, id: SpaceIdentity): SpacePool {
   });
   // Dropping or keeping a space disconnects its idle clients; that is expected.
   pool.on('error', () => undefined);
-  const watch: PoolWatch = { own: new Set(), checkedOut: new Map(), before: new Set(), tainted: new Set() };
+  const watch: PoolWatch = { own: new Set(), checkedOut: new Map(), before: new Set(), tainted: new Set(), states: new Map() };
   // pool.query() goes through pool.connect() too, so every take is seen here, in order.
   const sites: string[] = [];
   const connect = pool.connect.bind(pool) as (...args: unknown[]) => unknown;
-  pool.connect = ((...args: unknown[]) => (sites.push(callSite()), connect(...args))) as typeof pool.connect;
+  pool.connect = ((...args: unknown[]) => {
+    const site = callSite();
+    sites.push(site);
+    const taking = connect(...args);
+    // A take that fails is never acquired: its site must not be given to the next one.
+    if (taking instanceof Promise) taking.catch(() => sites.includes(site) && sites.splice(sites.indexOf(site), 1));
+    return taking;
+  }) as typeof pool.connect;
   pool.on('connect', (client) => (watch.own.add(client), watchClient(client, watch.tainted)));
   pool.on('acquire', (client) => watch.checkedOut.set(client, sites.shift() ?? 'an unknown place'));
   pool.on('release', (_err, client) => watch.checkedOut.delete(client));
   pool.on('remove', (client) => {
     for (const set of [watch.own, watch.before, watch.tainted]) set.delete(client);
+    watch.states.delete(client);
     watch.checkedOut.delete(client);
   });
   return { pool, watch, login };
@@ -187,23 +221,35 @@ export function lend(
   { pool }: SpacePool,
 ): { space: LiveSpace; revoke(): void } {
   let revoked = false;
+  const over = (what: string) =>
+    new PgspaceError(
+      'misuse',
+      `${what} of space ${id.name} was used after its test ended; a test's space is its own only while the test runs`,
+    );
   const revocable = <T extends object>(
     target: T,
     what: string,
     wrap: (key: string | symbol, value: unknown) => unknown = (_k, v) => v,
-  ): T =>
-    new Proxy(target, {
+  ): T => {
+    const proxy: T = new Proxy(target, {
       get(t, key) {
-        if (revoked && typeof key === 'string' && key !== 'then') {
-          throw new PgspaceError(
-            'misuse',
-            `${what} of space ${id.name} was used after its test ended; a test's space is its own only while the test runs`,
-          );
-        }
+        if (revoked && typeof key === 'string' && key !== 'then') throw over(what);
         const value: unknown = Reflect.get(t, key, t);
-        return wrap(key, typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(t) : value);
+        if (typeof value !== 'function') return wrap(key, value);
+        // Called on the object itself; what returns the object (on(), once()…) returns this proxy, never the object.
+        const fn = value as (...args: unknown[]) => unknown;
+        return wrap(key, (...args: unknown[]) => {
+          const result = fn.apply(t, args);
+          return result === t ? proxy : result;
+        });
+      },
+      set(t, key, value) {
+        if (revoked) throw over(what);
+        return Reflect.set(t, key, value, t);
       },
     });
+    return proxy;
+  };
   const client = (c: pg.PoolClient | undefined) => c && revocable(c, 'a client of space.pool');
   const lent = revocable(pool, 'space.pool', (key, value) => {
     if (key !== 'connect') return value;

@@ -53,27 +53,58 @@ export async function resetSpace(client: pg.ClientBase): Promise<string | undefi
   return results[2]!.rows[0]!.why ?? undefined;
 }
 
+/** Functions whose call leaves a session unlike a new one, or runs SQL built from strings (which could call them). */
+const UNSAFE_FUNCTIONS = [
+  'set_config(text,text,boolean)',
+  'query_to_xml(text,boolean,boolean,text)',
+  'query_to_xmlschema(text,boolean,boolean,text)',
+  'query_to_xml_and_xmlschema(text,boolean,boolean,text)',
+  'ts_stat(text)',
+  'ts_stat(text,text)',
+];
+
 /**
  * Whether a session of this schema that ran only SQL pgspace does not suspect
- * (see LINGERS in space.ts) is, after renewSession, as a new one: true unless
- * one of the schema's functions may make a custom setting (set_config, SET
- * x.y, a function-level SET of one, C code outside an extension), whose
- * placeholder DISCARD ALL cannot remove.
+ * (see LINGERS in space.ts) is, after renewSession, as a new one: false when
+ * anything of the schema may call one of UNSAFE_FUNCTIONS or make a custom
+ * setting (whose placeholder DISCARD ALL cannot remove): a function's source
+ * (set_config, SET x.y, dynamic SQL: EXECUTE, DO, LOAD) or body, a
+ * function-level SET of one, a language that keeps state of its own (plperl,
+ * plpython…), C code outside an extension, or a view, rule, default,
+ * constraint, policy, index or trigger condition calling one. Asked of a
+ * fresh clone: a test's DDL must not change the answer.
  */
 export async function keptSessionsSafe(client: pg.ClientBase): Promise<boolean> {
   // PostgreSQL's regular expressions: \y is a word boundary.
-  const custom = `set_config|\\y(set|reset)\\s+(session\\s+|local\\s+)?"?[a-z_][[:alnum:]_$]*"?\\s*\\.|\\ydo\\s|\\yload\\s`;
-  const { rows } = await client.query<{ sets: boolean }>(
-    `SELECT EXISTS (
-       SELECT 1 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-        WHERE p.oid >= 16384 AND n.nspname <> $2
-          AND (p.prosrc ~* $1 OR EXISTS (SELECT 1 FROM pg_catalog.unnest(p.proconfig) c WHERE pg_catalog.split_part(c, '=', 1) LIKE '%.%')
-               OR (p.prolang = (SELECT oid FROM pg_catalog.pg_language WHERE lanname = 'c')
-                   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')))
-     ) AS sets`,
-    [custom, GUARD_SCHEMA],
+  const source = `set_config|_to_xml|ts_stat|\\y(set|reset)\\s+(session\\s+|local\\s+)?[^[:space:]=;]*\\.|\\y(do|load|execute)\\y|\\yu&['"]`;
+  await client.query('SET statement_timeout = 10000');
+  const { rows } = await client.query<{ unsafe: string | null }>(
+    `WITH calls AS (
+       SELECT '(:funcid (' || string_agg(f::oid::text, '|') || ')\\M)' AS node
+         FROM pg_catalog.unnest($3::text[]) n, LATERAL (SELECT pg_catalog.to_regprocedure('pg_catalog.' || n) AS f) r WHERE f IS NOT NULL),
+     trees(what, tree) AS (
+       SELECT 'a view or rule', ev_action::text FROM pg_catalog.pg_rewrite WHERE ev_class >= 16384
+       UNION ALL SELECT 'a column default', adbin::text FROM pg_catalog.pg_attrdef
+       UNION ALL SELECT 'a constraint', conbin::text FROM pg_catalog.pg_constraint WHERE conbin IS NOT NULL
+       UNION ALL SELECT 'a policy', concat(polqual::text, polwithcheck::text) FROM pg_catalog.pg_policy
+       UNION ALL SELECT 'an index', concat(indexprs::text, indpred::text) FROM pg_catalog.pg_index WHERE indexrelid >= 16384
+       UNION ALL SELECT 'a trigger condition', tgqual::text FROM pg_catalog.pg_trigger WHERE tgqual IS NOT NULL
+       UNION ALL SELECT 'a function body', prosqlbody::text FROM pg_catalog.pg_proc WHERE prosqlbody IS NOT NULL AND oid >= 16384)
+     SELECT coalesce(
+       (SELECT what FROM trees, calls WHERE tree ~ calls.node LIMIT 1),
+       (SELECT 'function ' || p.oid::regprocedure::text FROM pg_catalog.pg_proc p
+          JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace JOIN pg_catalog.pg_language l ON l.oid = p.prolang
+         WHERE p.oid >= 16384 AND n.nspname <> $2
+           AND (p.prosrc ~* $1
+                OR EXISTS (SELECT 1 FROM pg_catalog.unnest(p.proconfig) c WHERE pg_catalog.split_part(c, '=', 1) LIKE '%.%')
+                OR l.lanname NOT IN ('sql', 'plpgsql', 'internal', 'c')
+                OR (l.lanname = 'c' AND NOT EXISTS (
+                      SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')))
+         LIMIT 1)) AS unsafe`,
+    [source, GUARD_SCHEMA, UNSAFE_FUNCTIONS],
   );
-  return !rows[0]!.sets;
+  await client.query('RESET statement_timeout');
+  return rows[0]!.unsafe === null;
 }
 
 /**
@@ -81,12 +112,15 @@ export async function keptSessionsSafe(client: pg.ClientBase): Promise<boolean> 
  * would be for the next test, when nothing it ran can outlive DISCARD ALL
  * (see lingers in space.ts): the test's settings, role, temporary objects,
  * prepared statements, cursors, advisory locks, LISTEN, and pgspace's own
- * settings for the reset go. What stays is that plpgsql is
+ * settings for the reset go, and random() gets a new seed. What stays is that plpgsql is
  * loaded (its settings show in pg_settings), as after any PL/pgSQL call.
  */
 export async function renewSession(client: pg.ClientBase): Promise<void> {
   await client.query('DISCARD ALL'); // cannot share a query: it refuses to run in a transaction block
-  await client.query('RESET ROLE');
+  // random() as unforeseeable as in a new session, whatever setseed() the test called.
+  await client.query(
+    `RESET ROLE; SELECT pg_catalog.setseed(('x' || substr(md5(gen_random_uuid()::text), 1, 8))::bit(32)::int / 2147483648.0)`,
+  );
 }
 
 /**
