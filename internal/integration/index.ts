@@ -1,8 +1,9 @@
 /**
- * pgspace's space helper: `await newSpace(this)` in a mocha test gives it a
- * fresh Postgres role + database. See README.md, "Writing a test".
+ * pgspace's space helper, runner-neutral: config, migrators, types, errors.
+ * Each runner's newSpace comes from its own entry point: `pgspace/mocha`,
+ * `pgspace/vitest`, `pgspace/node-test`, `pgspace/jest`. See README.md.
  */
-export { newSpace, type NewSpaceOptions } from './runners/mocha-spaces.js';
+export type { NewSpaceOptions } from './runners/test-space.js';
 export type { Space } from './session/space.js';
 export { nodePgMigrate, type Migrator, type MigratorOptions, type NodePgMigrateOptions } from './templates/migrator.js';
 export * from './templates/migrators/index.js';

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { newSpace, traceLogStream, type Space } from '../../internal/integration/index.js';
+import { traceLogStream, type Space } from '../../internal/integration/index.js';
+import { newSpace } from '../../internal/integration/runners/mocha-spaces.js';
 import { loadTrainingsConfig } from '../../src/trainings/config.js';
 import { buildTrainingsService } from '../../src/trainings/service.js';
 import { interceptOutboundHttp, type OutboundHttp } from '../support/outbound-http.js';

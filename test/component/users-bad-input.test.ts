@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { FastifyInstance } from 'fastify';
-import { newSpace, type Space } from '../../internal/integration/index.js';
+import { type Space } from '../../internal/integration/index.js';
+import { newSpace } from '../../internal/integration/runners/mocha-spaces.js';
 import { migrators } from '../../pgspace.config.js';
 import { loadUsersConfig } from '../../src/users/config.js';
 import { MAX_BALANCE } from '../../src/users/domain/balance.js';

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { FastifyInstance } from 'fastify';
-import { newSpace, traceLogStream } from '../../internal/integration/index.js';
+import { traceLogStream } from '../../internal/integration/index.js';
+import { newSpace } from '../../internal/integration/runners/mocha-spaces.js';
 import { migrators } from '../../pgspace.config.js';
 import { postgresUsersRepository } from '../../src/users/adapters/postgres-users.js';
 import { loadUsersConfig } from '../../src/users/config.js';

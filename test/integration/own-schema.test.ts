@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { newSpace, nodePgMigrate } from '../../internal/integration/index.js';
+import { nodePgMigrate } from '../../internal/integration/index.js';
+import { newSpace } from '../../internal/integration/runners/mocha-spaces.js';
 import { root } from '../support/run-mocha.js';
 
 // Schemas as users bring them: a pg_dump (owners, COPY data, partitions, functions,

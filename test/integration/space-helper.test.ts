@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import pg from 'pg';
-import { newSpace, PgspaceError } from '../../internal/integration/index.js';
+import { PgspaceError } from '../../internal/integration/index.js';
+import { newSpace } from '../../internal/integration/runners/mocha-spaces.js';
 import { migrators } from '../../pgspace.config.js';
 
 const seen = new Set<string>();

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import pg from 'pg';
-import { newSpace, type Space } from '../../internal/integration/index.js';
+import { type Space } from '../../internal/integration/index.js';
+import { newSpace } from '../../internal/integration/runners/mocha-spaces.js';
 import { LOCK_CLASS } from '../../internal/integration/server/locks.js';
 import { isRunAlive } from '../../internal/integration/spaces/reaper.js';
 import { sealWarning } from '../../internal/integration/server/seal-check.js';

@@ -8,7 +8,8 @@ import knex from 'knex';
 import { Kysely, PostgresDialect, sql as kyselySql } from 'kysely';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
-import { newSpace, type Space } from '../../internal/integration/index.js';
+import { type Space } from '../../internal/integration/index.js';
+import { newSpace } from '../../internal/integration/runners/mocha-spaces.js';
 
 // space.url and space.connection as the clients people use read them: each logs in as the space's
 // role, into its database. Before, the embedded server's URL named a unix socket in `?host=`: libpq

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { newSpace } from '../../internal/integration/index.js';
+import { newSpace } from '../../internal/integration/runners/mocha-spaces.js';
 import { postgresTrainingsRepository } from '../../src/trainings/adapters/postgres-repository.js';
 import type { UsersService } from '../../src/trainings/app/ports.js';
 import { trainingsApp } from '../../src/trainings/app/trainings-app.js';

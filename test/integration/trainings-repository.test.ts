@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type pg from 'pg';
-import { newSpace } from '../../internal/integration/index.js';
+import { newSpace } from '../../internal/integration/runners/mocha-spaces.js';
 import { postgresTrainingsRepository } from '../../src/trainings/adapters/postgres-repository.js';
 import { trainingsApp } from '../../src/trainings/app/trainings-app.js';
 import type { UsersService } from '../../src/trainings/app/ports.js';

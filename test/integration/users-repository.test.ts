@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { newSpace } from '../../internal/integration/index.js';
+import { newSpace } from '../../internal/integration/runners/mocha-spaces.js';
 import { migrators } from '../../pgspace.config.js';
 import { postgresUsersRepository } from '../../src/users/adapters/postgres-users.js';
 import { InsufficientBalanceError, UserNotFoundError } from '../../src/users/domain/balance.js';

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { FastifyInstance } from 'fastify';
-import { newSpace } from '../../internal/integration/index.js';
+import { newSpace } from '../../internal/integration/runners/mocha-spaces.js';
 import { migrators } from '../../pgspace.config.js';
 import { loadTrainingsConfig } from '../../src/trainings/config.js';
 import { buildTrainingsService } from '../../src/trainings/service.js';

@@ -5,12 +5,56 @@ import path from 'node:path';
 import pg from 'pg';
 import { OWN_SERVER, root, runCommand } from '../support/run-mocha.js';
 
-// The helper as users get it: `npm pack` of the workspace, installed into a blank JavaScript
-// project (test/fixtures/blank-project: a migration, pgspace.config.js, one passing and one
-// failing test per runner), run with mocha, Vitest and node:test on its own embedded Postgres.
+// The helper as users get it: `npm pack` of the workspace, installed into blank projects, each
+// test run on its own embedded Postgres:
+// - test/fixtures/blank-project (ES modules, JavaScript): a migration, pgspace.config.js, one
+//   passing and one failing test per runner: mocha, Vitest, node:test, Jest (native ESM);
+// - test/fixtures/blank-project-cjs (CommonJS, TypeScript): Jest through ts-jest and Vitest, on a
+//   schema made by each migration tool pgspace has an adapter for (SCHEMA picks it).
 
 /** A command in `cwd`, on its own embedded server. */
-const sh = (command: string, args: string[], cwd: string) => runCommand(command, args, { cwd, env: OWN_SERVER });
+const sh = (command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) =>
+  runCommand(command, args, { cwd, env: { ...OWN_SERVER, ...env } });
+
+/** Packs the workspace into `dir`; the tarball's path. */
+async function pack(dir: string): Promise<string> {
+  const packed = await sh('npm', ['pack', '--silent', '-w', 'internal/integration', '--pack-destination', dir], root);
+  expect(packed.code, packed.output).to.equal(0);
+  return path.join(
+    dir,
+    (await readdir(dir)).find((f) => f.endsWith('.tgz'))!,
+  );
+}
+
+/** Copies fixture `name` to `dir` and installs the tarball and `packages` (at this repo's versions) into it. */
+async function blankProject(name: string, dir: string, tarball: string, packages: string[]): Promise<string> {
+  const project = path.join(dir, name);
+  await cp(path.join(root, 'test/fixtures', name), project, { recursive: true });
+  const versions = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')).devDependencies as Record<string, string>;
+  const installed = await sh(
+    'npm',
+    ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, ...packages.map((p) => `${p}@${versions[p]}`)],
+    project,
+  );
+  expect(installed.code, installed.output).to.equal(0);
+  return project;
+}
+
+/** A run of one passing and one failing test: exit 1, and the failing test's space kept with a psql line that opens it, holding `row` in `table`. */
+async function expectKeptFailure(result: { code: number | null; output: string }, table: string, row: string): Promise<void> {
+  expect(result.code, result.output).to.equal(1);
+  expect(result.output, result.output).to.match(/1 passing|1 passed|pass 1/);
+  const urls = [...new Set([...result.output.matchAll(/psql '([^']+)'/g)].map((m) => m[1]!))];
+  expect(urls, result.output).to.have.lengthOf(1);
+  const client = new pg.Client({ connectionString: urls[0] });
+  await client.connect();
+  try {
+    const { rows } = await client.query(`SELECT * FROM ${table}`);
+    expect(rows.map((r) => Object.values(r).find((v) => typeof v === 'string'))).to.deep.equal([row]);
+  } finally {
+    await client.end();
+  }
+}
 
 describe('the helper as a package, in a blank project', function () {
   this.timeout(240_000);
@@ -19,21 +63,7 @@ describe('the helper as a package, in a blank project', function () {
 
   before(async function () {
     dir = await mkdtemp(path.join(os.tmpdir(), 'pgspace-package-'));
-    const packed = await sh('npm', ['pack', '--silent', '-w', 'internal/integration', '--pack-destination', dir], root);
-    expect(packed.code, packed.output).to.equal(0);
-    const tarball = path.join(
-      dir,
-      (await readdir(dir)).find((f) => f.endsWith('.tgz'))!,
-    );
-    project = path.join(dir, 'project');
-    await cp(path.join(root, 'test/fixtures/blank-project'), project, { recursive: true });
-    const versions = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')).devDependencies as Record<string, string>;
-    const installed = await sh(
-      'npm',
-      ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, `mocha@${versions.mocha}`, `vitest@${versions.vitest}`],
-      project,
-    );
-    expect(installed.code, installed.output).to.equal(0);
+    project = await blankProject('blank-project', dir, await pack(dir), ['mocha', 'vitest', 'jest']);
   });
 
   after(async function () {
@@ -41,21 +71,48 @@ describe('the helper as a package, in a blank project', function () {
     await rm(dir, { recursive: true, force: true });
   });
 
-  for (const runner of ['mocha', 'vitest', 'node']) {
+  for (const runner of ['mocha', 'vitest', 'node', 'jest']) {
     it(`${runner}: the passing test passes, the failing one keeps its space with a psql line that works, exit 1`, async function () {
-      const result = await sh('npm', ['run', '-s', `test:${runner}`], project);
-      expect(result.code, result.output).to.equal(1);
-      expect(result.output).to.match(/1 passing|1 passed|pass 1/);
-      const urls = [...new Set([...result.output.matchAll(/psql '([^']+)'/g)].map((m) => m[1]!))];
-      expect(urls, result.output).to.have.lengthOf(1);
-      const client = new pg.Client({ connectionString: urls[0] });
-      await client.connect();
-      const { rows } = await client.query('SELECT body FROM notes');
-      await client.end();
-      expect(rows).to.deep.equal([{ body: 'left for debugging' }]);
+      await expectKeptFailure(await sh('npm', ['run', '-s', `test:${runner}`], project), 'notes', 'left for debugging');
       const cleaned = await sh('npx', ['pgspace', 'clean'], project);
       expect(cleaned.code, cleaned.output).to.equal(0);
       expect(cleaned.output).to.match(/stopped and deleted/);
     });
+  }
+});
+
+describe('the helper as a package, in a blank CommonJS TypeScript project, on each migration tool', function () {
+  this.timeout(240_000);
+  let dir: string;
+  let project: string;
+
+  before(async function () {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'pgspace-package-cjs-'));
+    const tools = ['knex', 'kysely', 'typeorm', 'drizzle-orm'];
+    project = await blankProject('blank-project-cjs', dir, await pack(dir), [
+      'jest',
+      'ts-jest',
+      '@types/jest',
+      'typescript',
+      'vitest',
+      ...tools,
+    ]);
+  });
+
+  after(async function () {
+    if (project) await sh('npx', ['pgspace', 'clean'], project);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  for (const schema of ['prisma', 'drizzle', 'knex', 'kysely', 'typeorm']) {
+    for (const runner of ['jest', 'vitest']) {
+      it(`${runner === 'jest' ? 'Jest (ts-jest)' : 'Vitest'} on a ${schema} schema: the failing test keeps its space with a psql line that works, exit 1`, async function () {
+        await expectKeptFailure(
+          await sh('npm', ['run', '-s', `test:${runner}`], project, { SCHEMA: schema }),
+          'authors',
+          'left for debugging',
+        );
+      });
+    }
   }
 });

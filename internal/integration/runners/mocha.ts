@@ -1,6 +1,6 @@
 /**
  * The mocha plugin, loaded by `.mocharc.json` (`require`). Tests import
- * newSpace from here (`pgspace/mocha`) or from the package root.
+ * newSpace from here (`pgspace/mocha`).
  * Global setup/teardown run once in mocha's main process: they own the run
  * (server, lock, templates). The root hooks run in every process that runs
  * tests, including parallel workers: they drop or keep each test's spaces.

@@ -6,7 +6,8 @@ import { drizzle as connect } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import { drizzle as connectV1 } from 'drizzle-orm-v1/node-postgres';
 import { migrate as migrateV1 } from 'drizzle-orm-v1/node-postgres/migrator';
-import { drizzle, newSpace, type Space } from '../../../internal/integration/index.js';
+import { drizzle, type Space } from '../../../internal/integration/index.js';
+import { newSpace } from '../../../internal/integration/runners/mocha-spaces.js';
 
 import { root } from '../../support/run-mocha.js';
 import { columnsOf, expectBookshop, samples, sampleCopy } from '../../support/migrator-samples.js';

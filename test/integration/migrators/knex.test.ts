@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { appendFile } from 'node:fs/promises';
 import path from 'node:path';
 import createKnex from 'knex';
-import { knex, newSpace } from '../../../internal/integration/index.js';
+import { knex } from '../../../internal/integration/index.js';
+import { newSpace } from '../../../internal/integration/runners/mocha-spaces.js';
 import { columnsOf, expectBookshop, samples, sampleCopy } from '../../support/migrator-samples.js';
 
 // Knex migrations, run by knex's own `migrate.latest()` over the template's one connection: from a
@@ -57,6 +58,23 @@ describe('knex(): a template from Knex migrations', function () {
       (err: Error) => err.message,
     );
     expect(failed).to.match(/^knex: migration \S*migrations\/20250103000000_oops\.ts failed: .*syntax error at or near "TABLEE"/s);
+  });
+
+  it("uses the knexfile's `development` when it has no environment for NODE_ENV (test runners set NODE_ENV=test), and says when it has neither", async function () {
+    const before = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'test';
+    try {
+      await expectBookshop(await newSpace(this, { migrator: knex(path.join(dir(), 'knexfile.ts')) }));
+      await appendFile(path.join(dir(), 'only-staging.js'), `module.exports = { staging: { client: 'pg' } };\n`);
+      const failed = await newSpace(this, { migrator: knex(path.join(dir(), 'only-staging.js')) }).then(
+        () => 'built',
+        (err: Error) => err.message,
+      );
+      expect(failed).to.include('has no `test` or `development` environment (it has staging); pass { environment }');
+    } finally {
+      if (before === undefined) delete process.env.NODE_ENV;
+      else process.env.NODE_ENV = before;
+    }
   });
 
   it('says which environment a knexfile lacks', async function () {

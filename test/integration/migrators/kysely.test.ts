@@ -5,7 +5,8 @@ import path from 'node:path';
 import { Kysely, PostgresDialect } from 'kysely';
 import { FileMigrationProvider, Migrator } from 'kysely/migration';
 import pg from 'pg';
-import { kysely, newSpace } from '../../../internal/integration/index.js';
+import { kysely } from '../../../internal/integration/index.js';
+import { newSpace } from '../../../internal/integration/runners/mocha-spaces.js';
 import { columnsOf, expectBookshop, samples, sampleCopy } from '../../support/migrator-samples.js';
 
 // A folder of Kysely migrations, run by kysely's own Migrator and FileMigrationProvider over the

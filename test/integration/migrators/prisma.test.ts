@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import { appendFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { newSpace, prisma } from '../../../internal/integration/index.js';
+import { prisma } from '../../../internal/integration/index.js';
+import { newSpace } from '../../../internal/integration/runners/mocha-spaces.js';
 
 import { columnsOf, expectBookshop, samples, sampleCopy } from '../../support/migrator-samples.js';
 

@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
-import { newSpace, typeorm } from '../../../internal/integration/index.js';
+import { typeorm } from '../../../internal/integration/index.js';
+import { newSpace } from '../../../internal/integration/runners/mocha-spaces.js';
 import { columnsOf, expectBookshop, samples, sampleCopy } from '../../support/migrator-samples.js';
 
 // A folder of TypeORM migration classes, run by TypeORM's own DataSource#runMigrations over the

@@ -28,5 +28,8 @@ export async function loadTool<T>(adapter: string, pkg: string, specifier: strin
       `${adapter}() runs the migrations with ${pkg}, which neither ${from} nor ${process.cwd()} can find: npm install -D ${pkg}`,
     );
   }
-  return (await import(pathToFileURL(resolved).href)) as T;
+  const loaded = (await import(pathToFileURL(resolved).href)) as { default?: unknown };
+  // A CommonJS build's names, where Node could not read them off the file (under Jest's module loading, it cannot).
+  const exported = typeof loaded.default === 'object' || typeof loaded.default === 'function' ? loaded.default : undefined;
+  return { ...(exported as object | undefined), ...loaded } as T;
 }

@@ -15,7 +15,11 @@ import { loadTool } from '../tool.js';
 
 /** Options of knex(). */
 export interface KnexOptions extends MigratorOptions {
-  /** Which of a knexfile's environments to use: as the knex CLI, NODE_ENV, else `development`. */
+  /**
+   * Which of a knexfile's environments to use. Without it: NODE_ENV's, else
+   * `development` (test runners set NODE_ENV=test, and a knexfile often has
+   * no `test`: its migrations are the same in every environment).
+   */
   environment?: string;
 }
 
@@ -24,8 +28,8 @@ type MigrationsConfig = { directory?: string | string[]; [setting: string]: unkn
 type KnexConfig = { migrations?: MigrationsConfig; [setting: string]: unknown };
 type KnexFactory = (config: object) => { migrate: { latest(): Promise<unknown> }; destroy(): Promise<void> };
 
-/** The config a knexfile gives for `environment` (a knexfile may hold one config, or one per environment). */
-async function knexfileConfig(file: string, environment: string): Promise<KnexConfig> {
+/** The config a knexfile gives for the first of `environments` it has (a knexfile may hold one config, or one per environment). */
+async function knexfileConfig(file: string, environments: string[]): Promise<KnexConfig> {
   let exported: unknown;
   try {
     exported = await jiti.import(file, { default: true });
@@ -35,11 +39,12 @@ async function knexfileConfig(file: string, environment: string): Promise<KnexCo
   }
   const all = (exported ?? {}) as Record<string, unknown>;
   const single = 'client' in all || 'migrations' in all || 'connection' in all;
-  const config = single ? all : all[environment];
+  const config = single ? all : environments.map((e) => all[e]).find((c) => c && typeof c === 'object');
   if (!config || typeof config !== 'object') {
+    const wanted = environments.map((e) => `\`${e}\``).join(' or ');
     throw new PgspaceError(
       'schema',
-      `knex(): ${file} has no \`${environment}\` environment (it has ${Object.keys(all).join(', ') || 'none'}); pass { environment }`,
+      `knex(): ${file} has no ${wanted} environment (it has ${Object.keys(all).join(', ') || 'none'}); pass { environment }`,
     );
   }
   return config as KnexConfig;
@@ -56,11 +61,11 @@ async function knexfileConfig(file: string, environment: string): Promise<KnexCo
  */
 export function knex(dirOrKnexfile = 'knexfile.js', options: KnexOptions = {}): Migrator {
   const target = path.resolve(dirOrKnexfile);
-  const environment = options.environment ?? process.env.NODE_ENV ?? 'development';
+  const environments = options.environment ? [options.environment] : [...new Set([process.env.NODE_ENV || 'development', 'development'])];
   /** Where the migrations are, read afresh each time: the knexfile may have changed. */
   const read = async (): Promise<{ migrations: MigrationsConfig; directories: string[]; knexfile?: string }> => {
     if (!(existsSync(target) && statSync(target).isFile())) return { migrations: { directory: [target] }, directories: [target] };
-    const migrations = (await knexfileConfig(target, environment)).migrations ?? {};
+    const migrations = (await knexfileConfig(target, environments)).migrations ?? {};
     const listed = migrations.directory ?? './migrations';
     const directories = (Array.isArray(listed) ? listed : [listed]).map((d) => path.resolve(path.dirname(target), d));
     return { migrations: { ...migrations, directory: directories }, directories, knexfile: target };
@@ -68,7 +73,7 @@ export function knex(dirOrKnexfile = 'knexfile.js', options: KnexOptions = {}): 
   return toolMigrator(
     {
       tool: 'knex',
-      settings: { environment },
+      settings: { environments },
       files: async () => {
         const { directories, knexfile } = await read();
         return knexfile ? [knexfile, ...directories] : directories;
