@@ -9,8 +9,9 @@ import { OWN_SERVER, root, runCommand } from '../support/run-mocha.js';
 // test run on its own embedded Postgres:
 // - test/fixtures/blank-project (ES modules, JavaScript): a migration, pgspace.config.js, one
 //   passing and one failing test per runner: mocha, Vitest, node:test, Jest (native ESM);
-// - test/fixtures/blank-project-cjs (CommonJS, TypeScript): Jest through ts-jest and Vitest, on a
-//   schema made by each migration tool pgspace has an adapter for (SCHEMA picks it).
+// - test/fixtures/blank-project-cjs (CommonJS): Jest through ts-jest (TypeScript) and Vitest on a
+//   schema made by each migration tool pgspace has an adapter for (SCHEMA picks it), mocha and
+//   node:test (CommonJS JavaScript) on two of them.
 
 /** A command in `cwd`, on its own embedded server. */
 const sh = (command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) =>
@@ -81,7 +82,7 @@ describe('the helper as a package, in a blank project', function () {
   }
 });
 
-describe('the helper as a package, in a blank CommonJS TypeScript project, on each migration tool', function () {
+describe('the helper as a package, in a blank CommonJS project, on each migration tool', function () {
   this.timeout(240_000);
   let dir: string;
   let project: string;
@@ -95,6 +96,7 @@ describe('the helper as a package, in a blank CommonJS TypeScript project, on ea
       '@types/jest',
       'typescript',
       'vitest',
+      'mocha',
       ...tools,
     ]);
   });
@@ -104,15 +106,18 @@ describe('the helper as a package, in a blank CommonJS TypeScript project, on ea
     await rm(dir, { recursive: true, force: true });
   });
 
-  for (const schema of ['prisma', 'drizzle', 'knex', 'kysely', 'typeorm']) {
-    for (const runner of ['jest', 'vitest']) {
-      it(`${runner === 'jest' ? 'Jest (ts-jest)' : 'Vitest'} on a ${schema} schema: the failing test keeps its space with a psql line that works, exit 1`, async function () {
-        await expectKeptFailure(
-          await sh('npm', ['run', '-s', `test:${runner}`], project, { SCHEMA: schema }),
-          'authors',
-          'left for debugging',
-        );
-      });
-    }
+  const names: Record<string, string> = { jest: 'Jest (ts-jest)', vitest: 'Vitest', mocha: 'mocha', node: 'node:test' };
+  // Jest and Vitest on every tool; mocha and node:test, in CommonJS JavaScript, on two of them.
+  const runs = ['prisma', 'drizzle', 'knex', 'kysely', 'typeorm'].flatMap((schema) =>
+    ['jest', 'vitest', ...(['prisma', 'knex'].includes(schema) ? ['mocha', 'node'] : [])].map((runner) => [schema, runner] as const),
+  );
+  for (const [schema, runner] of runs) {
+    it(`${names[runner]} on a ${schema} schema: the failing test keeps its space with a psql line that works, exit 1`, async function () {
+      await expectKeptFailure(
+        await sh('npm', ['run', '-s', `test:${runner}`], project, { SCHEMA: schema }),
+        'authors',
+        'left for debugging',
+      );
+    });
   }
 });
