@@ -101,16 +101,15 @@ export interface PoolWatch {
 
 /**
  * What test code can leave on a pool or client object for the next holder:
- * its own properties (functions by identity, other values by type) and its
- * listeners. pg-pool gives a client a new `release` at each checkout.
+ * its methods (own function properties, by identity: a stub left in place)
+ * and its listeners. Data properties are the library's own state (pg and
+ * pg-pool change them as a client is used), and pg-pool gives a client a new
+ * `release` at each checkout.
  */
 export function jsState(target: object): unknown[] {
   const out: unknown[] = [];
-  const keys = Reflect.ownKeys(target).filter((k) => k !== 'release');
-  for (const key of keys.sort((a, b) => String(a).localeCompare(String(b)))) {
-    const value: unknown = Reflect.get(target, key);
-    out.push(key, typeof value === 'function' ? value : typeof value);
-  }
+  const keys = Reflect.ownKeys(target).filter((k) => k !== 'release' && typeof Reflect.get(target, k) === 'function');
+  for (const key of keys.sort((a, b) => String(a).localeCompare(String(b)))) out.push(key, Reflect.get(target, key));
   const emitter = target as { eventNames?: () => (string | symbol)[]; rawListeners?: (e: string | symbol) => unknown[] };
   for (const event of emitter.eventNames?.() ?? []) out.push(event, ...emitter.rawListeners!(event));
   return out;
