@@ -10,12 +10,13 @@
  * Jest runs each test file in a sandbox of its own, with its own copies of
  * the modules it loads; it tells only the environment how a test ended
  * (circus's events). So the spaces are held here, in the worker's own module
- * graph, where they outlive a file (one warm pool per worker, as with the
- * other runners), and the sandbox is given just newSpace() (see jest-sandbox/index.js).
+ * graph, and the sandbox is given just newSpace() (see jest-sandbox/index.js).
  */
 import { TestEnvironment } from 'jest-environment-node';
 import type { Circus } from '@jest/types';
-import { currentSession } from '../session/session.js';
+import { closeSession } from '../session/session.js';
+import { PgspaceError, messageOf } from '../common/errors.js';
+import { failRun } from '../run/exit-status.js';
 import type { OpenTrace } from '../trace/plugin.js';
 import { holdSpace, warmDefault, type NewSpaceOptions } from './test-space.js';
 import { loadTrace, trace } from './tracing.js';
@@ -38,7 +39,7 @@ function fullName(test: Circus.TestEntry): string {
   return names.join(' ');
 }
 
-/** The running test: its name, its spaces' releases, its trace, and what stops newSpace() waiting. */
+/** A running test: its name, its spaces' releases, its trace, and what stops newSpace() waiting. */
 interface Running {
   test: Circus.TestEntry;
   title: string;
@@ -49,14 +50,13 @@ interface Running {
 }
 
 export default class PgspaceEnvironment extends TestEnvironment {
-  private running: Running | undefined;
+  /** Tests started and not done: one, unless test.concurrent runs several at once. */
+  private readonly running = new Map<Circus.TestEntry, Running>();
   private readonly testPath: string;
-  private testTimeout = 5_000;
 
   constructor(config: ConstructorParameters<typeof TestEnvironment>[0], context: ConstructorParameters<typeof TestEnvironment>[1]) {
     super(config, context);
     this.testPath = context.testPath;
-    this.testTimeout = config.globalConfig.testTimeout ?? this.testTimeout;
     const binding: JestBinding = { newSpace: (options) => this.newSpace(options) };
     this.global[JEST_GLOBAL] = binding;
   }
@@ -69,45 +69,81 @@ export default class PgspaceEnvironment extends TestEnvironment {
   }
 
   override async teardown(): Promise<void> {
-    if (this.running) await this.finish(this.running, true);
-    // A worker runs file after file: let this file's drops and recycling finish before the next.
-    await currentSession()?.settle();
-    await super.teardown();
-  }
-
-  async handleTestEvent(event: Circus.Event): Promise<void> {
-    if (event.name === 'test_start') {
-      const test = event.test;
-      const title = fullName(test);
-      const cutoff = new AbortController();
-      const timeout = test.timeout ?? this.testTimeout;
-      const opened = trace()?.startTrace(title, 'jest', this.testPath);
-      trace()?.captureOutput(opened !== undefined);
-      this.running = { test, title, releases: [], trace: opened, cutoff };
-      if (timeout > 0) {
-        this.running.timer = setTimeout(() => cutoff.abort(`the test's timeout (${timeout} ms) is near`), timeout - TIMEOUT_MARGIN_MS);
-      }
-    } else if (event.name === 'test_done' && this.running?.test === event.test) {
-      await this.finish(this.running, event.test.errors.length > 0);
+    try {
+      for (const running of [...this.running.values()]) await this.finish(running, true);
+      // A worker must be able to exit when Jest is done with it: this file's spaces are released
+      // (the drops finished) and its pools closed; the next file of the worker warms its own.
+      await closeSession();
+    } catch (err) {
+      failRun();
+      process.stderr.write(`\npgspace: ${messageOf(err)}\n`);
+    } finally {
+      await super.teardown();
     }
   }
 
-  /** Releases the test's spaces (kept if it failed), then ends its trace. */
+  async handleTestEvent(event: Circus.Event, state: Circus.State): Promise<void> {
+    // test_started, not test_start: a skipped or todo test gets the one but not the other, nor test_done.
+    if (event.name === 'test_started') {
+      const test = event.test;
+      const title = fullName(test);
+      const opened = trace()?.startTrace(title, 'jest', this.testPath);
+      trace()?.captureOutput(opened !== undefined);
+      this.running.set(test, { test, title, releases: [], trace: opened, cutoff: new AbortController() });
+    } else if (event.name === 'hook_start' || event.name === 'test_fn_start') {
+      // Circus gives each beforeEach/afterEach hook and the test's body a timeout of its own.
+      const running =
+        event.name === 'test_fn_start' ? this.running.get(event.test) : this.running.size === 1 ? [...this.running.values()][0] : undefined;
+      const timeout = (event.name === 'test_fn_start' ? event.test.timeout : event.hook.timeout) || state.testTimeout;
+      if (running) this.arm(running, timeout);
+    } else if (event.name === 'test_done') {
+      const running = this.running.get(event.test);
+      if (running) await this.finish(running, event.test.errors.length > 0);
+    }
+  }
+
+  /** newSpace() stops waiting just before `timeout` (ms) is over, saying for what (a timeout too short for the margin: at it). */
+  private arm(running: Running, timeout: number): void {
+    clearTimeout(running.timer);
+    if (timeout <= 0 || running.cutoff.signal.aborted) return;
+    const at = timeout > 2 * TIMEOUT_MARGIN_MS ? timeout - TIMEOUT_MARGIN_MS : timeout;
+    running.timer = setTimeout(() => running.cutoff.abort(`the test's timeout (${timeout} ms) is near`), at);
+  }
+
+  /** Releases the test's spaces (kept if it failed), then ends its trace; what goes wrong fails the test, not the file. */
   private async finish(running: Running, failed: boolean): Promise<void> {
-    this.running = undefined;
+    this.running.delete(running.test);
     clearTimeout(running.timer);
     running.cutoff.abort('the test is over');
-    trace()?.captureOutput(false);
-    for (const release of running.releases) await release(failed);
+    if (this.running.size === 0) trace()?.captureOutput(false);
+    for (const release of running.releases.splice(0)) {
+      await release(failed).catch((err: unknown) => void running.test.errors.push(err as Circus.Exception));
+    }
     const error = running.test.errors[0];
     trace()?.endTrace(running.trace, failed ? 'failed' : 'passed', Array.isArray(error) ? error[0] : error);
   }
 
   private newSpace(options: NewSpaceOptions = {}) {
-    const running = this.running;
-    if (!running) {
-      return Promise.reject(new Error('newSpace() must be called inside a test (or a beforeEach hook); a space per test is the point.'));
+    if (this.running.size !== 1) {
+      return Promise.reject(
+        new PgspaceError(
+          'misuse',
+          this.running.size === 0
+            ? 'newSpace() must be called inside a test, a beforeEach or an afterEach hook (not beforeAll, afterAll or a describe body): a space per test is the point.'
+            : 'newSpace() cannot tell which of the tests running at once (test.concurrent) asks: give those tests no space, or run them one at a time.',
+        ),
+      );
     }
-    return holdSpace(running.title, options, (release) => running.releases.push(release), running.cutoff.signal);
+    const running = [...this.running.values()][0]!;
+    return holdSpace(
+      running.title,
+      options,
+      (release) => {
+        // A space that came after its test ended goes back at once.
+        if (this.running.has(running.test)) running.releases.push(release);
+        else void release(false).catch(() => undefined);
+      },
+      running.cutoff.signal,
+    );
   }
 }

@@ -574,7 +574,8 @@ export function session(): Session {
       'misuse',
       "newSpace() needs pgspace's global setup, which starts or finds the Postgres server for the run: " +
         'with mocha, `"require": ["pgspace/mocha"]` in .mocharc.json; with Vitest, `globalSetup: ["pgspace/vitest-setup"]` in the test config; ' +
-        'with node:test, `--test-global-setup=node_modules/pgspace/dist/runners/node-test-setup.js`.',
+        'with node:test, `--test-global-setup=node_modules/pgspace/dist/runners/node-test-setup.js`; ' +
+        "with Jest, `globalSetup: 'pgspace/jest-setup', globalTeardown: 'pgspace/jest-teardown'` in jest.config.",
     );
   }
   current = new Session(parseServerUrl(url), run);
