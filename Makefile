@@ -39,7 +39,13 @@ LOCAL_COMPOSE := PGSPACE_LOCAL_PORT=$(LOCAL_PORT) docker compose -p pgspace-loca
 LOCAL_URL := postgresql://postgres:postgres@127.0.0.1:$(LOCAL_PORT)/postgres
 ENV_MARKER := \# written by make local.infra
 
-.PHONY: help test load local.infra local.down logs clean
+# `make run`: both services from their production images, with Postgres, published on the host's loopback only.
+RUN_TRAININGS_PORT ?= 8080
+RUN_USERS_PORT ?= 8081
+RUN_COMPOSE := RUN_TRAININGS_PORT=$(RUN_TRAININGS_PORT) RUN_USERS_PORT=$(RUN_USERS_PORT) \
+	docker compose -p pgspace-run -f docker-compose.yml -f docker-compose.run.yml --profile test
+
+.PHONY: help test load run down local.infra local.down logs clean
 
 help: ## List the targets
 	@grep -E '^[a-z.]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  make %-12s %s\n", $$1, $$2 }'
@@ -85,6 +91,21 @@ test: ## Run every test layer in Docker (unit, integration, component, e2e); SHA
 load: ## Load the trainings API's production image for LOAD_SECONDS (20); fails past test/load/slo.json's objectives
 	@$(MAKE) --no-print-directory test RUN_NAME=load REPORTS=reports/load TEST_COMMAND="$(LOAD_COMMAND)"
 
+run: ## Run both services from their production images with postgres:17: trainings on 127.0.0.1:8080, users on :8081; `make down` stops them
+	@# Up already: as it is (its one-shot postgres-init would run again, and fail on the roles it made).
+	# --wait: back once both answer their health checks (each applied its migrations first), or fails within 120 s.
+	if [ -n "$$($(RUN_COMPOSE) ps --quiet --status running trainings 2>/dev/null)" ]; then
+		echo "make run: already running; make down first to start again from rebuilt images and empty databases"
+	elif ! $(RUN_COMPOSE) up --build --detach --wait --wait-timeout 120 trainings users; then
+		$(RUN_COMPOSE) logs --no-color --tail 30 trainings users || true
+		echo "make run: the services did not come up (their last log lines above); make down removes what started" >&2
+		exit 1
+	fi
+	echo "make run: trainings http://127.0.0.1:$(RUN_TRAININGS_PORT)  users http://127.0.0.1:$(RUN_USERS_PORT)  (make down stops them)"
+
+down: ## Stop what `make run` started and remove its containers, network, data and images
+	@$(RUN_COMPOSE) down --volumes --remove-orphans --rmi local --timeout 5
+
 local.infra: ## Start Postgres alone on 127.0.0.1:55432 (LOCAL_PORT=...) and point host-side `npm test` at it (.env)
 	@if [ -z "$$($(LOCAL_COMPOSE) ps --quiet --status running postgres 2>/dev/null)" ]; then
 		$(LOCAL_COMPOSE) up --detach --wait postgres
@@ -106,7 +127,7 @@ logs: ## Show the local infrastructure's logs
 clean: ## Remove build output, and anything a killed `make test` of this checkout left in Docker
 	@rm -rf dist coverage reports
 	for project in $$(docker ps -a --filter label=com.docker.compose.project.working_dir="$(CURDIR)" \
-		--format '{{.Label "com.docker.compose.project"}}' | grep -v '^pgspace-local$$' | sort -u); do
+		--format '{{.Label "com.docker.compose.project"}}' | grep -v -e '^pgspace-local$$' -e '^pgspace-run$$' | sort -u); do
 		docker compose -p "$$project" -f docker-compose.yml --profile test down --volumes --remove-orphans --rmi local --timeout 5
 	done
 	docker volume ls -q --filter label=pgspace.checkout="$(CURDIR)" | xargs -r docker volume rm -f

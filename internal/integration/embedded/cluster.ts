@@ -55,6 +55,13 @@ local   sameuser  all                      trust
 host    sameuser  all       127.0.0.1/32   scram-sha-256
 `;
 
+/** Writes SEALED_HBA as the pg_hba.conf of the cluster in `dir`, owned by the server's OS user. */
+export async function sealCluster(dir: string, user: OsUser): Promise<void> {
+  const hba = path.join(dataDirOf(dir), 'pg_hba.conf');
+  await fs.writeFile(hba, SEALED_HBA, { mode: 0o600 });
+  if (user) await fs.chown(hba, user.uid, user.gid);
+}
+
 /** How the admin reaches the cluster in `dir`: its unix socket (trust), as postgres. */
 export function clusterSettings(dir: string, port: number): ServerSettings {
   return { host: dir, port, user: 'postgres', password: '', database: 'postgres' };
@@ -65,7 +72,8 @@ export function logFileOf(dir: string): string {
   return path.join(dir, 'postgres.log');
 }
 
-const dataDirOf = (dir: string) => path.join(dir, 'data');
+/** The data directory (PGDATA) of the cluster in `dir`. */
+export const dataDirOf = (dir: string) => path.join(dir, 'data');
 
 /** A running embedded cluster. */
 export interface EmbeddedCluster {
@@ -104,22 +112,29 @@ function freePort(): Promise<number> {
 const made = new Set<string>();
 
 /**
- * Stops whatever server runs on `dir`'s data (fast shutdown, SIGKILL after
- * 10 s) and deletes `dir`. Given `seed`, data that stopped cleanly is first
- * handed on as the next run's seed (see seed.ts).
+ * Stops the server running on `dir`'s data, if any ("fast" shutdown: sessions
+ * are aborted, nobody is waited for; SIGKILL after 10 s). Whether it stopped
+ * cleanly (false too when none ran), leaving data a server can start on again.
+ */
+export async function stopServer(dir: string): Promise<boolean> {
+  const pid = postmasterPid(dataDirOf(dir));
+  if (pid === undefined) return false;
+  process.kill(pid, 'SIGINT');
+  return pollUntil(`Postgres (pid ${pid}) to stop`, () => (postmasterPid(dataDirOf(dir)) === undefined ? true : undefined), {
+    timeoutMs: 10_000,
+  }).catch(() => {
+    process.kill(pid, 'SIGKILL');
+    return false;
+  });
+}
+
+/**
+ * Stops whatever server runs on `dir`'s data (see stopServer) and deletes
+ * `dir`. Given `seed`, data that stopped cleanly is first handed on as the
+ * next run's seed (see seed.ts).
  */
 export async function stopCluster(dir: string, seed?: { path: string; checkout: string }): Promise<void> {
-  const pid = postmasterPid(dataDirOf(dir));
-  let clean = pid !== undefined;
-  if (pid !== undefined) {
-    process.kill(pid, 'SIGINT'); // "fast" shutdown: aborts sessions, no waiting for clients
-    await pollUntil(`Postgres (pid ${pid}) to stop`, () => (postmasterPid(dataDirOf(dir)) === undefined ? true : undefined), {
-      timeoutMs: 10_000,
-    }).catch(() => {
-      clean = false;
-      process.kill(pid, 'SIGKILL');
-    });
-  }
+  const clean = await stopServer(dir);
   if (seed && clean) await leaveSeed(dataDirOf(dir), seed.path, seed.checkout).catch(() => undefined);
   await fs.rm(dir, { recursive: true, force: true });
   made.delete(dir);
@@ -180,9 +195,7 @@ export async function startCluster(settings: Record<string, string> = {}): Promi
     const seed = { path: seedPath(place.root, record.owner.checkout, bin.version), checkout: record.owner.checkout };
     const start = async (fresh: boolean) => {
       if (fresh) await initdb(bin, dir, user);
-      const hba = path.join(dataDirOf(dir), 'pg_hba.conf');
-      await fs.writeFile(hba, SEALED_HBA, { mode: 0o600 });
-      if (user) await fs.chown(hba, user.uid, user.gid);
+      await sealCluster(dir, user);
       return startServer(bin, dir, user, { ...TEST_SERVER_SETTINGS, ...settings });
     };
     // The last run's data if it is there and as it was left; else, or if it will not start, a fresh cluster.
@@ -221,7 +234,8 @@ export async function startCluster(settings: Record<string, string> = {}): Promi
   }
 }
 
-async function initdb(bin: Binaries, dir: string, user: OsUser): Promise<void> {
+/** Runs initdb for a cluster in `dir` (its data goes in dataDirOf(dir)), as `user`: UTF-8, the builtin C.UTF-8 locale, trust on the socket. */
+export async function initdb(bin: Binaries, dir: string, user: OsUser): Promise<void> {
   const result = await runAs(
     bin.initdb,
     [
@@ -246,7 +260,11 @@ async function initdb(bin: Binaries, dir: string, user: OsUser): Promise<void> {
   throw new PgspaceError('embedded', `initdb failed${denied}:\n${why}`);
 }
 
-async function startServer(bin: Binaries, dir: string, user: OsUser, settings: Record<string, string>) {
+/**
+ * Starts `postgres` on `dir`'s data, detached, on a free 127.0.0.1 port and a
+ * unix socket in `dir`; resolves once it accepts connections (30 s at most).
+ */
+export async function startServer(bin: Binaries, dir: string, user: OsUser, settings: Record<string, string>) {
   const logFile = logFileOf(dir);
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
