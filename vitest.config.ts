@@ -5,5 +5,7 @@ export default defineConfig({
   test: {
     include: ['test/runners/vitest/**/*.test.ts'],
     globalSetup: ['./internal/integration/runners/vitest-setup.ts'],
+    // Watch mode: a migration or config template is not imported by any test, but changes every space.
+    forceRerunTriggers: ['**/package.json/**', '**/vitest.config.*/**', '**/migrations/**', '**/config.d/**', '**/pgspace.config.*'],
   },
 });

@@ -7,6 +7,7 @@ export type { NewSpaceOptions } from './runners/test-space.js';
 export type { Space } from './session/space.js';
 export { nodePgMigrate, type Migrator, type MigratorOptions, type NodePgMigrateOptions } from './templates/migrator.js';
 export * from './templates/migrators/index.js';
+export { testDatabase, type TestDatabaseOptions } from './templates/test-database.js';
 export { defineConfig, type ProjectConfig } from './config/project-config.js';
 export { PgspaceError, type PgspaceErrorCode } from './common/errors.js';
 export { traceLogStream } from './runners/tracing.js';

@@ -33,14 +33,16 @@ const KNOWN = new Set<string>(['database', 'user', 'password', 'host', 'port', '
 /**
  * Reads every `*.env` template in `dir` and checks each placeholder is one
  * the helper knows, so a typo fails once, up front, naming file and line.
+ * A missing `dir` has no templates, unless it is `required` (a test database names its own).
  */
-export async function loadConfigTemplates(dir: string): Promise<ConfigTemplate[]> {
+export async function loadConfigTemplates(dir: string, { required = false } = {}): Promise<ConfigTemplate[]> {
   let names: string[];
   try {
     names = (await fs.readdir(dir)).filter((n) => n.endsWith('.env')).sort();
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    if (required) throw new PgspaceError('config', `the config directory ${dir} does not exist`);
+    return [];
   }
   const templates = await Promise.all(
     names.map(async (n) => ({

@@ -6,6 +6,8 @@
  * environment variables.
  */
 import { createHash } from 'node:crypto';
+import inspector from 'node:inspector';
+import path from 'node:path';
 import pg from 'pg';
 import { describeCluster, isClusterDir } from '../embedded/diagnosis.js';
 import { closeClients, disarm, installClientGuard, openClients, type OpenClient } from './client-guard.js';
@@ -89,7 +91,8 @@ export class Session {
   readonly admin: pg.Pool;
   private strategy?: Promise<CreateStrategy>;
   private cap?: Promise<SpaceCap>;
-  private configTemplates?: Promise<ConfigTemplate[]>;
+  /** Per config directory ('' for the project's): its templates. */
+  private readonly configTemplates = new Map<string, Promise<ConfigTemplate[]>>();
   private readonly templates = new Map<Migrator, Promise<string>>();
   /** Schemas whose template is being built (or checked) now. */
   private readonly building = new Set<Migrator>();
@@ -118,9 +121,19 @@ export class Session {
     this.admin.on('connect', (client) => client.on('error', () => undefined));
   }
 
-  /** The config.d templates, read and checked once per process. */
-  config(): Promise<ConfigTemplate[]> {
-    return (this.configTemplates ??= projectConfig().then(({ configDir }) => (configDir ? loadConfigTemplates(configDir) : [])));
+  /** The config templates of `migrator`'s spaces: its own directory (a test database's), else the project's config.d; read and checked once per session. */
+  config(migrator: Migrator): Promise<ConfigTemplate[]> {
+    const own = migrator.configDir;
+    const key = own === undefined ? '' : path.resolve(own);
+    let templates = this.configTemplates.get(key);
+    if (!templates) {
+      templates =
+        own === undefined
+          ? projectConfig().then(({ configDir }) => (configDir ? loadConfigTemplates(configDir) : []))
+          : loadConfigTemplates(key, { required: true });
+      this.configTemplates.set(key, templates);
+    }
+    return templates;
   }
 
   /**
@@ -142,7 +155,7 @@ export class Session {
 
   private async buildTemplate(migrator: Migrator): Promise<string> {
     const configHash = createHash('sha256');
-    for (const t of await this.config()) configHash.update(`${t.name}\0${t.text}\0`);
+    for (const t of await this.config(migrator)) configHash.update(`${t.name}\0${t.text}\0`);
     const name = await this.withAdmin((c) => templateName(c, migrator, configHash.digest('hex')));
     await ensureTemplate(this.server, name, migrator);
     return name;
@@ -280,7 +293,7 @@ export class Session {
   /** Opens the pool of space `id` (of `migrator`'s schema), with one connection made. */
   private async open(id: SpaceIdentity, migrator: Migrator, heldBefore: Lineage): Promise<HeldSpace> {
     const opened = openPool(this.server, id);
-    const held = { ...opened, ...lend(this.server, id, await this.config(), opened), migrator, heldBefore };
+    const held = { ...opened, ...lend(this.server, id, await this.config(migrator), opened), migrator, heldBefore };
     try {
       (await held.pool.connect()).release();
     } catch (err) {
@@ -359,6 +372,8 @@ export class Session {
       held.watch.before = new Set(held.watch.own);
       held.watch.states = new Map([held.pool, ...held.watch.before].map((o) => [o, jsState(o)]));
       acquired({ name: held.space.name, database: held.space.database, origin: lineage(held) });
+      // Paused at a breakpoint, the test's space is what one wants to look at: say how to get in.
+      if (inspector.url()) process.stderr.write(`\npgspace: "${title}" has space ${held.space.name} (for the debugger):\n  ${held.space.psql}\n`);
       return held;
     }
   }
@@ -509,7 +524,7 @@ export class Session {
       }
       held.login.password = password; // the pool's new connections log in with it
       const id = { name: space.name, password };
-      const again: HeldSpace = { ...held, ...lend(this.server, id, await this.config(), held), heldBefore };
+      const again: HeldSpace = { ...held, ...lend(this.server, id, await this.config(held.migrator), held), heldBefore };
       if (pool.totalCount === 0) (await pool.connect()).release(); // a space is ready with a session open
       await this.withAdmin((c) => markReady(c, id.name, id.password));
       return again;
@@ -528,11 +543,11 @@ export class Session {
   }
 
   /** Keeps a failing test's space, renamed after its title; updates `space` in place. */
-  private async keep({ space, pool }: HeldSpace, title: string): Promise<void> {
+  private async keep({ space, pool, migrator }: HeldSpace, title: string): Promise<void> {
     disarm(space.database);
     void pool.end().catch(() => undefined);
     const name = await this.withAdmin((c) => keepSpace(c, space, title));
-    if (name !== space.name) Object.assign(space, spaceFacts(this.server, { name, password: space.password }, await this.config()));
+    if (name !== space.name) Object.assign(space, spaceFacts(this.server, { name, password: space.password }, await this.config(migrator)));
   }
 
   /** Waits for queued drops; throws if one failed (a space could not be dropped). */

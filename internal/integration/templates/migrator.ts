@@ -33,6 +33,8 @@ export interface Migrator {
   setup?(admin: pg.Client): Promise<void>;
   /** Applies the schema through `client`: one connection to the template database, as the owner role. */
   migrate(client: pg.Client): Promise<void>;
+  /** The config templates rendered for this schema's spaces; default: the project's `configDir`. See testDatabase(). */
+  readonly configDir?: string;
 }
 
 /** What every adapter takes besides where its migrations are. */
