@@ -6,12 +6,14 @@
 //   3. a new migration: the template is rebuilt before the re-run, whose space has the new table;
 //   4. a changed config.d template: the template is rebuilt again;
 //   5. a failing test: the re-run fails and prints the psql line of the space it kept;
-//   6. Ctrl-C: the watcher exits and its server is gone.
+//   6. Ctrl-C: the watcher exits and its server is gone;
+//   7. for comparison, the same file run once from the shell (a new process and server).
 // Every wait polls the output with a deadline; whatever happens, the files it wrote are removed and
 // the watcher's process group is killed. Exits 1 saying which step saw what.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -25,6 +27,7 @@ const watchers = [
   {
     name: 'mocha',
     script: 'test:watch',
+    fresh: ['npx', 'mocha'],
     file: 'test/integration/zz-watch-check.test.ts',
     passed: /^\s*1 passing/m,
     failed: /^\s*1 failing/m,
@@ -46,6 +49,7 @@ describe('watch check', function () {
   {
     name: 'Vitest',
     script: 'test:watch:vitest',
+    fresh: ['npx', 'vitest', 'run'],
     file: 'test/runners/vitest/zz-watch-check.test.ts',
     passed: /Tests\s+1 passed/,
     failed: /Tests\s+1 failed/,
@@ -82,6 +86,7 @@ function cleanUp(watcher) {
 
 async function check(watcher) {
   const { name } = watcher;
+  const nonce = randomUUID(); // each watcher's changes new: a template that already exists is not built again
   let output = '';
   let failure;
   const fail = (message) => {
@@ -130,7 +135,7 @@ async function check(watcher) {
     from = output.length;
     writeFileSync(
       migration,
-      "import type { MigrationBuilder } from 'node-pg-migrate';\n\nexport function up(pgm: MigrationBuilder): void {\n  pgm.sql('CREATE TABLE watch_check (id int)');\n}\n",
+      "import type { MigrationBuilder } from 'node-pg-migrate';\n\nexport function up(pgm: MigrationBuilder): void {\n  pgm.sql('CREATE TABLE watch_check (id int) -- ${nonce}');\n}\n",
     );
     await waitFor('"built template" after the new migration', from, (t) => /pgspace: built template/.test(t));
     saved = performance.now();
@@ -141,7 +146,7 @@ async function check(watcher) {
 
     // A changed config.d template: rebuilt again.
     from = output.length;
-    appendFileSync(configFile, '# watch check\n');
+    appendFileSync(configFile, `# watch check ${nonce}\n`);
     await waitFor('"built template" after the config.d change', from, (t) => /pgspace: built template/.test(t));
 
     // A failing test: its space kept, with the psql line to open it.
@@ -161,8 +166,21 @@ async function check(watcher) {
       if (Date.now() > until) fail(`its Postgres (port ${port}) still answers after Ctrl-C`);
       await delay(50);
     }
+    // What the save saves: the same file run the usual way, a new process (and server) each time.
+    writeFileSync(watcher.file, watcher.source(5, false));
+    const [command, ...args] = watcher.fresh;
+    const started = performance.now();
+    const fresh = spawnSync(command, [...args, watcher.file], {
+      encoding: 'utf8',
+      timeout: DEADLINE_MS,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    const freshRun = performance.now() - started;
+    if (fresh.status !== 0)
+      fail(`\`${[...watcher.fresh, watcher.file].join(' ')}\` exited ${fresh.status}:\n${fresh.stdout}${fresh.stderr}`);
     console.log(
-      `watch check (${name}): passed; save to result ${(saveToResult / 1000).toFixed(2)} s, one server across ${4} runs, ` +
+      `watch check (${name}): passed; save to result ${(saveToResult / 1000).toFixed(2)} s ` +
+        `(\`${watcher.fresh.join(' ')} <file>\` from the shell: ${(freshRun / 1000).toFixed(2)} s), one server across 4 runs, ` +
         'template rebuilt after a migration and a config.d change, the failing run printed its psql line, Ctrl-C stopped everything',
     );
     return true;

@@ -373,7 +373,8 @@ export class Session {
       held.watch.states = new Map([held.pool, ...held.watch.before].map((o) => [o, jsState(o)]));
       acquired({ name: held.space.name, database: held.space.database, origin: lineage(held) });
       // Paused at a breakpoint, the test's space is what one wants to look at: say how to get in.
-      if (inspector.url()) process.stderr.write(`\npgspace: "${title}" has space ${held.space.name} (for the debugger):\n  ${held.space.psql}\n`);
+      if (inspector.url())
+        process.stderr.write(`\npgspace: "${title}" has space ${held.space.name} (for the debugger):\n  ${held.space.psql}\n`);
       return held;
     }
   }
