@@ -34,6 +34,27 @@ async function timesRecycled(name: string): Promise<number> {
   return rows[0]?.n ?? 0;
 }
 
+/** Releases `held` as a passing test's, waits until it is recycled, and takes spaces until it comes back; the others go back. */
+async function takeAgain(session: Session, migrator: Migrator, held: HeldSpace, title: string): Promise<HeldSpace> {
+  const times = await timesRecycled(held.space.name);
+  await session.release([held], title, false);
+  await pollUntil('the space to be recycled', async () => ((await timesRecycled(held.space.name)) > times ? true : undefined), {
+    timeoutMs: 10_000,
+    intervalMs: 5,
+  });
+  // The others taken meanwhile are held until then: released, they would come back recycled too and crowd it out.
+  const others: HeldSpace[] = [];
+  try {
+    for (;;) {
+      const next = await session.acquire(migrator, `${title}: next`);
+      if (next.space.name === held.space.name) return next;
+      others.push(next);
+    }
+  } finally {
+    await session.release(others, `${title}: next`, false);
+  }
+}
+
 async function oidOf(database: string): Promise<number> {
   return (await adminQuery<{ oid: number }>('SELECT oid FROM pg_database WHERE datname = $1', [database])).rows[0]!.oid;
 }
@@ -170,29 +191,12 @@ function recyclingOf(
         client.release();
       }
       const { rows } = await adminQuery<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = $1`, [held.space.database]);
-      const times = await timesRecycled(held.space.name);
-      await session.release([held], 'recycle: session', false);
-      await pollUntil('the space to be recycled', async () => ((await timesRecycled(held.space.name)) > times ? true : undefined), {
-        timeoutMs: 10_000,
-        intervalMs: 5,
-      });
-      const others: HeldSpace[] = [];
-      try {
-        for (;;) {
-          const next = await session.acquire(migrator, 'recycle: next');
-          if (next.space.name !== held.space.name) {
-            others.push(next);
-            continue;
-          }
-          const after = (await next.space.pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
-          const probed = (await next.space.pool.query(probe)).rows[0];
-          const state = await sessionState(next.space.pool, next.space.role);
-          await session.release([next], 'recycle: next', false);
-          return { before: rows.map((r) => r.pid), after, state, probed };
-        }
-      } finally {
-        await session.release(others, 'recycle: next', false);
-      }
+      const next = await takeAgain(session, migrator, held, 'recycle: session');
+      const after = (await next.space.pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+      const probed = (await next.space.pool.query(probe)).rows[0];
+      const state = await sessionState(next.space.pool, next.space.role);
+      await session.release([next], 'recycle: next', false);
+      return { before: rows.map((r) => r.pid), after, state, probed };
     }
 
     it('hands on the session its test used, warm (no new backend), and the next test finds it as a new one', async function () {
@@ -422,19 +426,7 @@ describe('a schema with a function that makes a custom setting', function () {
     try {
       const first = await session.acquire(schema, 'custom setting: first');
       const pid = (await first.space.pool.query<{ pid: number }>(`SELECT pg_backend_pid() AS pid, use_tenant('x')`)).rows[0]!.pid;
-      const times = await timesRecycled(first.space.name);
-      await session.release([first], 'custom setting: first', false);
-      await pollUntil('the space to be recycled', async () => ((await timesRecycled(first.space.name)) > times ? true : undefined), {
-        timeoutMs: 10_000,
-        intervalMs: 5,
-      });
-      const others: HeldSpace[] = [];
-      let next = await session.acquire(schema, 'custom setting: next');
-      while (next.space.name !== first.space.name) {
-        others.push(next);
-        next = await session.acquire(schema, 'custom setting: next');
-      }
-      await session.release(others, 'custom setting: next', false);
+      const next = await takeAgain(session, schema, first, 'custom setting');
       const { rows } = await next.space.pool.query<{ pid: number; tenant: string | null }>(
         `SELECT pg_backend_pid() AS pid, current_setting('app.tenant', true) AS tenant`,
       );

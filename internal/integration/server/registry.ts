@@ -198,9 +198,9 @@ export function nextLineage(before: Lineage, test: string): Lineage {
   return { latest: [test, ...before.latest].slice(0, LINEAGE), count: before.count + 1 };
 }
 
-/** SQL that moves a recycled space's row to its new name, with no test yet, and its lineage. */
-export function reissueSql(name: string, newName: string, lineage: Lineage): string {
-  return `UPDATE ${TABLE} SET name = ${lit(newName)}, test = NULL, lineage = ${lit(JSON.stringify(lineage))} WHERE name = ${lit(name)}`;
+/** SQL that gives a recycled space's row back to no test, with its new lineage. */
+export function reissueSql(name: string, lineage: Lineage): string {
+  return `UPDATE ${TABLE} SET test = NULL, lineage = ${lit(JSON.stringify(lineage))} WHERE name = ${lit(name)}`;
 }
 
 /** Removes a space's row (once its database and role are gone). */

@@ -489,7 +489,7 @@ export class Session {
     try {
       // Every session of the pool at once (all idle, as checked below). One that can be proven to be as a new one
       // once DISCARD ALL has run is kept warm (a new backend costs more than the whole reset); any other ends.
-      // The pool as the test got it: no client taken and not given back (ended instead), no property or listener added.
+      // The pool as the test got it: no client taken and not given back (ended instead), no method or listener added or replaced.
       if (pool.totalCount !== pool.idleCount || pool.waitingCount > 0) throw new Error('a client of its pool was not given back');
       if (!sameState(watch.states.get(pool), jsState(pool))) throw new Error('its pool was changed');
       const keepable = new Set(
@@ -519,7 +519,7 @@ export class Session {
             keep.add(client);
           } else await client.query('SELECT pg_advisory_unlock_all()'); // its backend may outlive release: not its locks
         }
-        await this.withAdmin((admin) => reissueSpace(admin, space.name, password, reissueSql(space.name, space.name, heldBefore)));
+        await this.withAdmin((admin) => reissueSpace(admin, space.name, password, reissueSql(space.name, heldBefore)));
       } finally {
         for (const client of clients) client.release(!keep.has(client)); // true: ended, not pooled
       }
