@@ -58,14 +58,25 @@ function run(config) {
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
-    const timer = setTimeout(() => process.kill(-child.pid, 'SIGKILL'), DEADLINE_MS);
+    const signal = (name) => {
+      try {
+        process.kill(-child.pid, name);
+      } catch {
+        // the group is gone
+      }
+    };
+    // Past the deadline: stopped as Ctrl-C stops it (its run stops its Postgres), then killed.
+    const timer = setTimeout(() => {
+      signal('SIGINT');
+      setTimeout(() => signal('SIGKILL'), 20_000).unref();
+    }, DEADLINE_MS);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       const passed = runner.passed(out);
       const failed = runner.failed(out);
-      const psqlLines = (out.match(/\(debugger attached\):\n\s+psql 'postgresql:\/\//g) ?? []).length;
+      const psqlLines = (out.match(/has space \S+ \(for the debugger\):\n\s+psql 'postgresql:\/\//g) ?? []).length;
       const problems = [];
-      if (code !== 0) problems.push(`exited ${code ?? signal}${signal === 'SIGKILL' ? ` (killed after ${DEADLINE_MS / 1000} s)` : ''}`);
+      if (code !== 0) problems.push(`exited ${code ?? signal}${signal ? ` (stopped after ${DEADLINE_MS / 1000} s)` : ''}`);
       if (passed !== expected || failed !== 0) problems.push(`${passed} passed and ${failed} failed; expected ${expected} passing`);
       if (psqlLines < expected) problems.push(`${psqlLines} psql line(s) for the spaces of ${expected} test(s) under the debugger`);
       const line = `${config.name}: ${['node', ...argv].join(' ')}`;

@@ -40,7 +40,7 @@ describe('watch check', function () {
     const { rows } = await space.pool.query(
       "SELECT pg_postmaster_start_time()::text AS started, to_regclass('watch_check') IS NOT NULL AS migrated",
     );
-    console.log('WATCH-CHECK ' + JSON.stringify({ round: ${round}, ...rows[0] }));
+    console.log('WATCH-CHECK ' + JSON.stringify({ round: ${round}, ...rows[0], config: space.config.trainings?.WATCH_CHECK ?? null }));
     expect(${fail ? 1 : 0}).to.equal(0);
   });
 });
@@ -61,7 +61,7 @@ it('watch check, round ${round}', async () => {
   const { rows } = await space.pool.query(
     "SELECT pg_postmaster_start_time()::text AS started, to_regclass('watch_check') IS NOT NULL AS migrated",
   );
-  console.log('WATCH-CHECK ' + JSON.stringify({ round: ${round}, ...rows[0] }));
+  console.log('WATCH-CHECK ' + JSON.stringify({ round: ${round}, ...rows[0], config: space.config.trainings?.WATCH_CHECK ?? null }));
   expect(${fail ? 1 : 0}).toBe(0);
 });
 `,
@@ -78,6 +78,22 @@ function answers(port) {
   });
 }
 
+/** Stops the watcher's process group as Ctrl-C does (so its run stops its Postgres), killing it after 20 s. */
+async function stopGroup(child) {
+  const signal = (name) => {
+    try {
+      process.kill(-child.pid, name);
+    } catch {
+      // the group is gone
+    }
+  };
+  signal('SIGINT');
+  const until = Date.now() + 20_000;
+  while (child.exitCode === null && child.signalCode === null && Date.now() < until) await delay(50);
+  signal('SIGKILL');
+}
+
+/** What a check changed in the checkout, put back. */
 function cleanUp(watcher) {
   rmSync(watcher.file, { force: true });
   rmSync(migration, { force: true });
@@ -115,6 +131,7 @@ async function check(watcher) {
 
   writeFileSync(watcher.file, watcher.source(1, false));
   const child = spawn('npm', ['run', '-s', watcher.script, '--', watcher.file], { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+  current = { child, watcher };
   // eslint-disable-next-line no-control-regex
   const plain = (d) => String(d).replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
   child.stdout.on('data', (d) => (output += plain(d)));
@@ -125,7 +142,7 @@ async function check(watcher) {
 
     // A save re-runs the test, on the same server.
     let from = output.length;
-    let saved = performance.now();
+    const saved = performance.now();
     writeFileSync(watcher.file, watcher.source(2, false));
     const second = await waitFor('re-run after saving the test file', from, roundResult(2, watcher.passed));
     const saveToResult = performance.now() - saved;
@@ -138,21 +155,21 @@ async function check(watcher) {
       "import type { MigrationBuilder } from 'node-pg-migrate';\n\nexport function up(pgm: MigrationBuilder): void {\n  pgm.sql('CREATE TABLE watch_check (id int) -- ${nonce}');\n}\n",
     );
     await waitFor('"built template" after the new migration', from, (t) => /pgspace: built template/.test(t));
-    saved = performance.now();
     writeFileSync(watcher.file, watcher.source(3, false));
     const third = await waitFor('re-run after the migration', from, roundResult(3, watcher.passed));
     if (!third.migrated) fail('the re-run after a new migration ran on a space without its table (the template was not rebuilt)');
     if (third.started !== first.started) fail('the re-run after a new migration ran on another server');
 
-    // A changed config.d template: rebuilt again.
+    // A changed config.d template: rebuilt again, and the next space has it rendered.
     from = output.length;
-    appendFileSync(configFile, `# watch check ${nonce}\n`);
+    appendFileSync(configFile, `WATCH_CHECK=${nonce}\n`);
     await waitFor('"built template" after the config.d change', from, (t) => /pgspace: built template/.test(t));
 
-    // A failing test: its space kept, with the psql line to open it.
+    // A failing test (its space has the new config): its space kept, with the psql line to open it.
     from = output.length;
     writeFileSync(watcher.file, watcher.source(4, true));
-    await waitFor('the failing re-run', from, roundResult(4, watcher.failed));
+    const fourth = await waitFor('the failing re-run', from, roundResult(4, watcher.failed));
+    if (fourth.config !== nonce) fail(`the re-run after the config.d change rendered WATCH_CHECK=${fourth.config}, not the new ${nonce}`);
     const port = await waitFor("the kept space's psql line", from, (t) => /psql 'postgresql:\/\/[^@]+@127\.0\.0\.1:(\d+)\//.exec(t)?.[1]);
 
     // Ctrl-C: the watcher ends, and its server with it.
@@ -188,13 +205,21 @@ async function check(watcher) {
     console.error(`${failure ?? err.stack}\n--- what the watcher printed ---\n${output}`);
     return false;
   } finally {
-    try {
-      process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
+    await stopGroup(child);
     cleanUp(watcher);
   }
+}
+
+// Stopped itself (Ctrl-C, CI's timeout): put the checkout back and stop the watcher before going.
+let current;
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, async () => {
+    if (current) {
+      await stopGroup(current.child);
+      cleanUp(current.watcher);
+    }
+    process.exit(1);
+  });
 }
 
 let ok = true;

@@ -73,6 +73,11 @@ function serviceEnv(prefix: string, server: ServerSettings, name: string, port: 
   };
 }
 
+/** Whether `host` is this machine: a loopback address, localhost or a unix socket directory. */
+function isLoopback(host: string): boolean {
+  return host.startsWith('/') || host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
 /** Starts a service's process; its output is passed on, each line prefixed with its name. */
 function start(service: Service): void {
   const child = spawn(
@@ -111,7 +116,8 @@ async function healthy(service: Service): Promise<void> {
   await pollUntil(
     `${service.name} to answer http://127.0.0.1:${service.port}/health`,
     async () => {
-      if (!service.child || service.child.exitCode !== null) throw new Error(`${service.name} exited before it answered`);
+      const child = service.child;
+      if (!child || child.exitCode !== null || child.signalCode !== null) throw new Error(`${service.name} exited before it answered`);
       const res = await fetch(`http://127.0.0.1:${service.port}/health`, { signal: AbortSignal.timeout(1_000) }).catch(() => undefined);
       return res?.ok ? true : undefined;
     },
@@ -138,15 +144,18 @@ async function main(): Promise<number | undefined> {
   dotenv.config({ path: path.join(root, '.env'), quiet: true });
   const progress = progressLine('dev');
   let cluster: DevCluster | undefined;
+  let clusterStart: Promise<DevCluster> | undefined;
   const services: Service[] = [];
   const shutdown = async (): Promise<void> => {
     stopping = true;
     progress.done();
     await Promise.all(services.map(stop));
-    await cluster?.stop();
+    // A signal while the cluster starts: let it finish starting, then stop it (it is detached: it would outlive us).
+    await (cluster ?? (await clusterStart?.catch(() => undefined)))?.stop();
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(signal, () => {
+    process.on(signal, () => {
+      if (stopping) return; // a second Ctrl-C while it stops: it is stopping already
       say(`${signal}: stopping`);
       void shutdown().then(
         () => process.exit(0),
@@ -156,9 +165,15 @@ async function main(): Promise<number | undefined> {
   }
   let ready = '';
   try {
-    let server = configuredServer();
+    // Only a server named on purpose (PGSPACE_ADMIN_URL: make local.infra's .env), never one PGHOST happens to name.
+    let server = process.env.PGSPACE_ADMIN_URL ? configuredServer() : undefined;
+    if (server && reset && !isLoopback(server.host)) {
+      console.error(`dev: --reset drops the databases trainings and users; it is refused on ${server.host}, which is not this machine`);
+      return 2;
+    }
     if (!server) {
-      cluster = await startDevCluster({ reset, onStep: (what) => progress.step(`the development Postgres: ${what}`) });
+      clusterStart = startDevCluster({ reset, onStep: (what) => progress.step(`the development Postgres: ${what}`) });
+      cluster = await clusterStart;
       server = cluster.settings;
     }
     progress.step('the databases trainings and users');

@@ -42,6 +42,14 @@ describe('a test database (testDatabase)', function () {
     expect(changed).to.not.equal(first);
   });
 
+  it('is one object per migrator and config directory, however often it is declared (sessions key their pools by it)', function () {
+    const migrator = schema();
+    const first = testDatabase({ migrator, configDir: dir });
+    expect(testDatabase({ migrator, configDir: `${dir}/` })).to.equal(first);
+    expect(testDatabase({ migrator, configDir: path.join(dir, 'other') })).to.not.equal(first);
+    expect(testDatabase({ migrator: schema(), configDir: dir })).to.not.equal(first);
+  });
+
   it('fails its tests with a PgspaceError naming a config directory that does not exist', async function () {
     const missing = path.join(dir, 'no-such-dir');
     const err = await newSpace(this, { migrator: testDatabase({ migrator: schema(), configDir: missing }) }).catch((e: unknown) => e);

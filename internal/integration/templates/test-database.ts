@@ -4,7 +4,11 @@
  * rendered, kept and dropped like any other; only its schema and its config
  * templates are its own.
  */
+import path from 'node:path';
 import type { Migrator } from './migrator.js';
+
+/** Per migrator and config directory: the test database declared for them (see testDatabase). */
+const declared = new WeakMap<Migrator, Map<string, Migrator>>();
 
 /** What a test database is made of. */
 export interface TestDatabaseOptions {
@@ -19,17 +23,22 @@ export interface TestDatabaseOptions {
 }
 
 /**
- * Declares a test database, once per file (the object is the schema's key):
+ * Declares a test database. The same migrator and directory give the same
+ * object (a session keys its templates and warm pools by it), wherever and
+ * however often it is declared:
  *
  *     const ledger = testDatabase({ migrator: nodePgMigrate(here('migrations')), configDir: here('config.d') });
  *     const space = await newSpace(this, { migrator: ledger });   // space.config['ledger'] from here('config.d/ledger.env')
  */
 export function testDatabase({ migrator, configDir }: TestDatabaseOptions): Migrator {
-  const setup = migrator.setup?.bind(migrator);
-  return {
-    hash: () => migrator.hash(),
-    migrate: (client) => migrator.migrate(client),
-    ...(setup && { setup }),
-    configDir,
-  };
+  const dir = path.resolve(configDir);
+  const byDir = declared.get(migrator) ?? new Map<string, Migrator>();
+  declared.set(migrator, byDir);
+  let database = byDir.get(dir);
+  if (!database) {
+    const setup = migrator.setup?.bind(migrator);
+    database = { hash: () => migrator.hash(), migrate: (client) => migrator.migrate(client), ...(setup && { setup }), configDir: dir };
+    byDir.set(dir, database);
+  }
+  return database;
 }
