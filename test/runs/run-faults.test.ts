@@ -34,8 +34,9 @@ describe('a test run under faults', function () {
       expect(run.code, run.output).to.not.equal(0);
       expect(count(run.output, DIED), run.output).to.equal(1);
       expect(run.output).to.match(/Likely cause: its process was killed by SIGKILL\.\n {2}The run stops here\./);
-      // A backend already connected may answer once more before it notices its postmaster is gone.
-      expect(passing(run.output), run.output).to.be.within(10, 11);
+      // Backends already connected (each ready space keeps its session warm) may answer a few more tests before they
+      // notice their postmaster is gone; then the run stops: far from the fixture's 60 tests.
+      expect(passing(run.output), run.output).to.be.within(10, 15);
       expect(failing(run.output), 'at most the test in progress fails; the rest never starts').to.be.at.most(1);
       expect(run.output, 'no uncaught errors blamed on tests').to.not.match(/Uncaught|done\(\) called multiple times/);
       expect(existsSync(clusterDirIn(run.output)!), 'the dead cluster is deleted').to.equal(false);
