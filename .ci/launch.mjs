@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { stopGroup } from './process-group.mjs';
 
 const root = path.resolve(new URL('..', import.meta.url).pathname);
 const DEADLINE_MS = 180_000;
@@ -58,18 +59,8 @@ function run(config) {
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
-    const signal = (name) => {
-      try {
-        process.kill(-child.pid, name);
-      } catch {
-        // the group is gone
-      }
-    };
     // Past the deadline: stopped as Ctrl-C stops it (its run stops its Postgres), then killed.
-    const timer = setTimeout(() => {
-      signal('SIGINT');
-      setTimeout(() => signal('SIGKILL'), 20_000).unref();
-    }, DEADLINE_MS);
+    const timer = setTimeout(() => void stopGroup(child), DEADLINE_MS);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       const passed = runner.passed(out);

@@ -15,6 +15,7 @@ import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
+import { stopGroup } from './process-group.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 process.chdir(root);
@@ -76,21 +77,6 @@ function answers(port) {
       resolve(true);
     }).on('error', () => resolve(false));
   });
-}
-
-/** Stops the watcher's process group as Ctrl-C does (so its run stops its Postgres), killing it after 20 s. */
-async function stopGroup(child) {
-  const signal = (name) => {
-    try {
-      process.kill(-child.pid, name);
-    } catch {
-      // the group is gone
-    }
-  };
-  signal('SIGINT');
-  const until = Date.now() + 20_000;
-  while (child.exitCode === null && child.signalCode === null && Date.now() < until) await delay(50);
-  signal('SIGKILL');
 }
 
 /** What a check changed in the checkout, put back. */

@@ -12,7 +12,7 @@ const declared = new WeakMap<Migrator, Map<string, Migrator>>();
 
 /** What a test database is made of. */
 export interface TestDatabaseOptions {
-  /** Its schema: any migrator (`nodePgMigrate(dir)`, `sqlFiles`-style, your own). */
+  /** Its schema: any migrator (`nodePgMigrate(dir)`, `knex(...)`, `prisma(...)`, your own). */
   migrator: Migrator;
   /**
    * Its config templates (`*.env`, the placeholders of config.d), rendered
